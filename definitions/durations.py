@@ -1,0 +1,51 @@
+"""Human durations ("3d", "2h30m", "1w") as marketers write them in journey files."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+
+_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_PART = re.compile(r"(\d+)\s*([wdhms])")
+_WHOLE = re.compile(r"^\s*(\d+\s*[wdhms]\s*)+$")
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Accept "3d", "1w 2d", "90m", a number of seconds, or a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("a duration is text such as '3d' or '12h', not true/false")
+    if isinstance(value, int | float):
+        return timedelta(seconds=value)
+    if isinstance(value, str) and _WHOLE.match(value):
+        seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in _PART.findall(value))
+        return timedelta(seconds=seconds)
+    raise ValueError(
+        f"{value!r} is not a duration: write a number with a unit, "
+        "w (weeks), d (days), h (hours), m (minutes) or s (seconds), e.g. '3d' or '2h30m'"
+    )
+
+
+def format_duration(value: timedelta) -> str:
+    """The shortest "1w2d3h" form, so JSON output reads like the YAML that produced it."""
+    remaining = int(value.total_seconds())
+    if remaining == 0:
+        return "0s"
+    parts = []
+    for unit, size in _UNIT_SECONDS.items():
+        count, remaining = divmod(remaining, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^(\d+[wdhms])+$", "examples": ["3d", "12h"]}),
+]

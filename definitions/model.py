@@ -1,0 +1,315 @@
+"""The journey definition: the typed form of a journey file.
+
+Structure only lives here; cross-references (unknown stage, content outside its band, template
+that does not compile, …) are checked in `definitions.validator`, so that every error in a file
+is reported at once with its path instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+
+from definitions.durations import Duration
+
+# The prospect-originated events the engine understands. `content_sent` and `stage_entered`
+# are the engine's own happenings, usable as rule triggers (e.g. "2 days after the contract
+# draft was sent, send the FAQ").
+ProspectEventType = Literal[
+    "content_consumed",
+    "form_submitted",
+    "email_replied",
+    "out_of_office",
+    "channel_contact",
+    "unsubscribed",
+]
+InternalEventType = Literal["content_sent", "stage_entered"]
+TriggerEventType = Literal[
+    "content_consumed",
+    "form_submitted",
+    "email_replied",
+    "out_of_office",
+    "channel_contact",
+    "unsubscribed",
+    "content_sent",
+    "stage_entered",
+]
+Temperature = Literal["cold", "warm", "hot"]
+Lifecycle = Literal["lead", "mql", "sql"]
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+
+
+class _Strict(BaseModel):
+    """Unknown keys are errors: a typo such as `pionts:` must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Stage(_Strict):
+    id: Slug
+    name: str | None = None
+    points: tuple[int, int] = Field(
+        description="The band [min, max] of points that this stage's content may award."
+    )
+
+    @field_validator("points")
+    @classmethod
+    def _band_is_ordered(cls, band: tuple[int, int]) -> tuple[int, int]:
+        low, high = band
+        if low < 0 or high < low:
+            raise ValueError(f"the band must be [min, max] with 0 <= min <= max, got {list(band)}")
+        return band
+
+
+class EmailTemplate(_Strict):
+    subject: str = Field(min_length=1)
+    body: str = Field(min_length=1, description="HTML body, a Jinja2 template (autoescaped).")
+    text: str | None = Field(
+        default=None, description="Plain-text body; derived from the HTML body when omitted."
+    )
+
+
+class ContentItem(_Strict):
+    id: Slug
+    stage: str
+    title: str
+    points: int = Field(ge=0)
+    link: str = Field(pattern=r"^https?://", description="Where a tracked click lands.")
+    email: EmailTemplate
+
+
+class SendStep(_Strict):
+    id: Slug | None = None
+    send: str
+
+
+class WaitStep(_Strict):
+    id: Slug | None = None
+    wait: Duration
+
+
+class WaitFor(_Strict):
+    event: TriggerEventType
+    content: str | None = None
+    form: str | None = None
+    timeout: Duration
+    on_event: str = Field(default="next", description="`next`, `end` or the id of a step.")
+    on_timeout: str = Field(default="next", description="`next`, `end` or the id of a step.")
+
+
+class WaitForStep(_Strict):
+    id: Slug | None = None
+    wait_for: WaitFor
+
+
+def _step_kind(raw: Any) -> str | None:
+    keys = raw.keys() if isinstance(raw, dict) else vars(raw).keys()
+    for kind in ("send", "wait_for", "wait"):
+        if kind in keys:
+            return kind
+    return None
+
+
+Step = Annotated[
+    Annotated[SendStep, Tag("send")]
+    | Annotated[WaitStep, Tag("wait")]
+    | Annotated[WaitForStep, Tag("wait_for")],
+    Discriminator(
+        _step_kind,
+        custom_error_type="step_kind",
+        custom_error_message="a step is one of `send: <content id>`, `wait: <duration>` "
+        "or `wait_for: {event, timeout, ...}`",
+    ),
+]
+
+
+class HandOverToRule(_Strict):
+    rule: str
+
+
+class Sequence(_Strict):
+    steps: list[Step] = Field(min_length=1)
+    then: Literal["end", "loop"] | HandOverToRule = Field(
+        default="end",
+        description="After the last step: `end` (stay in the stage, waiting for events), "
+        "`loop` (start again; needs a wait) or `{rule: <id>}` (run that rule's actions).",
+    )
+
+
+class Trigger(_Strict):
+    """What makes a rule fire: one event (optionally narrowed), a score, or inactivity."""
+
+    event: TriggerEventType | None = None
+    content: str | None = None
+    content_stage: str | None = None
+    form: str | None = None
+    channel: str | None = None
+    stage: str | None = Field(default=None, description="For `stage_entered`: which stage.")
+    score_at_least: int | None = None
+    inactive_for: Duration | None = None
+
+
+class Guard(_Strict):
+    """Extra conditions on the prospect, all of which must hold for a rule to fire."""
+
+    stage_in: list[str] | None = None
+    stage_not_in: list[str] | None = None
+    temperature_in: list[Temperature] | None = None
+    lifecycle_in: list[Lifecycle] | None = None
+    min_score: int | None = None
+    max_score: int | None = None
+
+
+class Mark(_Strict):
+    lifecycle: Lifecycle | None = None
+    temperature: Temperature | None = None
+
+
+class TaskSpec(_Strict):
+    title: str = Field(min_length=1)
+    queue: str | None = None
+    assignee: str | None = None
+    sla: Duration | None = None
+    description: str | None = None
+
+
+class AddPoints(_Strict):
+    add_points: int
+
+
+class MoveTo(_Strict):
+    move_to: str
+
+
+class MarkAction(_Strict):
+    mark: Mark
+
+
+class HandOff(_Strict):
+    handoff: TaskSpec
+
+
+class CreateTask(_Strict):
+    task: TaskSpec
+
+
+class SendAction(_Strict):
+    send: str
+
+
+class StopSequence(_Strict):
+    stop_sequence: Literal[True]
+
+
+class Pause(_Strict):
+    pause: Duration
+
+
+class Complete(_Strict):
+    complete: str = Field(min_length=1, description="Why the journey ends here.")
+
+
+_ACTION_KINDS = (
+    "add_points",
+    "move_to",
+    "mark",
+    "handoff",
+    "task",
+    "send",
+    "stop_sequence",
+    "pause",
+    "complete",
+)
+
+
+def _action_kind(raw: Any) -> str | None:
+    keys = raw.keys() if isinstance(raw, dict) else vars(raw).keys()
+    return next((kind for kind in _ACTION_KINDS if kind in keys), None)
+
+
+Action = Annotated[
+    Annotated[AddPoints, Tag("add_points")]
+    | Annotated[MoveTo, Tag("move_to")]
+    | Annotated[MarkAction, Tag("mark")]
+    | Annotated[HandOff, Tag("handoff")]
+    | Annotated[CreateTask, Tag("task")]
+    | Annotated[SendAction, Tag("send")]
+    | Annotated[StopSequence, Tag("stop_sequence")]
+    | Annotated[Pause, Tag("pause")]
+    | Annotated[Complete, Tag("complete")],
+    Discriminator(
+        _action_kind,
+        custom_error_type="action_kind",
+        custom_error_message="an action is one of: " + ", ".join(_ACTION_KINDS),
+    ),
+]
+
+
+class Rule(_Strict):
+    id: Slug
+    description: str | None = None
+    when: Trigger
+    if_: Guard | None = Field(default=None, alias="if")
+    after: Duration | None = Field(
+        default=None, description="Run the actions this long after the trigger, not at once."
+    )
+    once: bool | None = Field(
+        default=None,
+        description="Fire at most once per prospect. Defaults to true for score and "
+        "inactivity triggers, false for events.",
+    )
+    do: list[Action] = Field(min_length=1)
+
+    @property
+    def fires_once(self) -> bool:
+        if self.once is not None:
+            return self.once
+        return self.when.score_at_least is not None
+
+
+class Sender(_Strict):
+    from_address: str = Field(alias="from", min_length=3)
+    reply_to: str | None = None
+
+
+class Defaults(_Strict):
+    timezone: str = "UTC"
+    out_of_office_pause: Duration = Field(
+        default=timedelta(days=7),
+        description="How long to pause on an out-of-office reply that names no return date.",
+    )
+    resume_hour: int = Field(
+        default=9, ge=0, le=23, description="Local hour at which a paused journey resumes."
+    )
+
+
+class JourneyDefinition(_Strict):
+    journey: Slug = Field(description="The journey's id, stable across versions.")
+    name: str
+    version: int | None = Field(
+        default=None, ge=1, description="Assigned on publish when omitted."
+    )
+    description: str | None = None
+    sender: Sender
+    defaults: Defaults = Field(default_factory=Defaults)
+    stages: list[Stage] = Field(min_length=1)
+    content: list[ContentItem] = Field(default_factory=list)
+    sequences: dict[str, Sequence] = Field(default_factory=dict)
+    rules: list[Rule] = Field(default_factory=list)
+
+    # Lookups used by the interpreter; definitions are frozen so these never go stale.
+    def stage_index(self, stage_id: str) -> int:
+        return next(i for i, stage in enumerate(self.stages) if stage.id == stage_id)
+
+    def content_item(self, content_id: str) -> ContentItem:
+        return next(item for item in self.content if item.id == content_id)
+
+    def rule(self, rule_id: str) -> Rule:
+        return next(rule for rule in self.rules if rule.id == rule_id)
+
+    @property
+    def first_stage(self) -> str:
+        return self.stages[0].id

@@ -1,0 +1,129 @@
+"""Database tables: the published definitions, the prospect registry, and projections.
+
+Journey state belongs to the workflows; the rows here are what the workflows reported (for
+listing, reports and the UI) plus what the API must know before any workflow exists (which
+definitions are published, which prospects exist, which events were received).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class JourneyVersion(SQLModel, table=True):
+    __tablename__ = "journey_versions"
+    __table_args__ = (UniqueConstraint("journey_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    journey_id: str = Field(index=True, max_length=64)
+    version: int
+    name: str
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    definition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    published_at: datetime = Field(default_factory=utcnow)
+
+
+class ProspectRecord(SQLModel, table=True):
+    __tablename__ = "prospects"
+
+    id: str = Field(primary_key=True, max_length=200)
+    email: str = Field(index=True, max_length=320)
+    first_name: str | None = None
+    company: str | None = None
+    timezone: str | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Enrollment(SQLModel, table=True):
+    """One prospect in one journey: the projection of that workflow's state."""
+
+    __tablename__ = "enrollments"
+
+    workflow_id: str = Field(primary_key=True, max_length=300)
+    prospect_id: str = Field(index=True, max_length=200)
+    journey_id: str = Field(index=True, max_length=64)
+    version: int
+    stage: str
+    score: int = 0
+    temperature: str = "cold"
+    lifecycle: str = "lead"
+    status: str = Field(default="active", index=True)
+    paused_until: datetime | None = None
+    next_action: str | None = None
+    next_action_at: datetime | None = None
+    enrolled_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class EventRecord(SQLModel, table=True):
+    """Every event the API accepted, with where it was delivered; nothing is dropped silently."""
+
+    __tablename__ = "events"
+
+    id: str = Field(primary_key=True, max_length=200)
+    prospect_id: str = Field(index=True, max_length=200)
+    type: str
+    occurred_at: datetime
+    received_at: datetime = Field(default_factory=utcnow)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    delivered_to: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    note: str | None = None
+
+
+class SentEmail(SQLModel, table=True):
+    __tablename__ = "sent_emails"
+
+    key: str = Field(primary_key=True, max_length=400)
+    message_id: str = Field(unique=True, max_length=400)
+    workflow_id: str = Field(index=True, max_length=300)
+    prospect_id: str = Field(index=True, max_length=200)
+    journey_id: str = Field(max_length=64)
+    content_id: str
+    to_address: str
+    subject: str
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    sent_at: datetime
+
+
+class SalesTask(SQLModel, table=True):
+    __tablename__ = "tasks"
+
+    id: str = Field(primary_key=True, max_length=64)
+    key: str = Field(unique=True, max_length=400)
+    workflow_id: str = Field(index=True, max_length=300)
+    prospect_id: str = Field(index=True, max_length=200)
+    journey_id: str = Field(max_length=64)
+    kind: str
+    title: str
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    queue: str | None = Field(default=None, index=True)
+    assignee: str | None = Field(default=None, index=True)
+    status: str = Field(default="open", index=True)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime
+    due_at: datetime | None = None
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class DecisionRecord(SQLModel, table=True):
+    __tablename__ = "decisions"
+    __table_args__ = (UniqueConstraint("workflow_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workflow_id: str = Field(index=True, max_length=300)
+    seq: int
+    at: datetime
+    kind: str
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    rule_id: str | None = None
+    event_id: str | None = None

@@ -1,0 +1,86 @@
+"""The names and inputs shared by the workflow, its activities, the worker and the API.
+
+One input object per workflow and activity, so fields can be added without breaking journeys
+that are already running.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from definitions.model import ContentItem, JourneyDefinition, Sender
+from workflows.commands import CreateTask, Decision
+from workflows.events import ProspectEvent
+from workflows.state import JourneyState, Prospect
+
+WORKFLOW_NAME = "ProspectJourney"
+EVENT_SIGNAL = "event"
+STATE_QUERY = "state"
+
+SEND_EMAIL_ACTIVITY = "send_email"
+CREATE_TASK_ACTIVITY = "create_task"
+RECORD_PROJECTION_ACTIVITY = "record_projection"
+
+
+def journey_workflow_id(journey_id: str, prospect_id: str) -> str:
+    """Business key, so enrolling the same prospect twice finds the running journey."""
+    return f"journey:{journey_id}:prospect:{prospect_id}"
+
+
+class JourneyInput(BaseModel):
+    definition: JourneyDefinition
+    prospect: Prospect
+    # Set when continuing as new: the state and the events received but not yet applied.
+    state: JourneyState | None = None
+    pending_events: list[ProspectEvent] = Field(default_factory=list)
+    # Continue as new once the run's history has this many events (tests lower it).
+    history_limit: int = Field(default=2000, ge=50)
+
+
+class NextAction(BaseModel):
+    at: datetime
+    description: str
+
+
+class JourneyView(BaseModel):
+    """The answer to the state query: the state plus what happens next."""
+
+    state: JourneyState
+    next_action: NextAction | None = None
+    run_count: int = 1
+
+
+class SendEmailInput(BaseModel):
+    key: str
+    workflow_id: str
+    journey_id: str
+    journey_name: str
+    version: int
+    stage: str
+    prospect: Prospect
+    content: ContentItem
+    sender: Sender
+    reason: str
+    at: datetime
+
+
+class CreateTaskInput(BaseModel):
+    workflow_id: str
+    journey_id: str
+    version: int
+    prospect: Prospect
+    task: CreateTask
+    # A snapshot of the journey so the salesperson sees the whole history with the task.
+    state: JourneyState
+    sender: Sender
+    at: datetime
+
+
+class RecordProjectionInput(BaseModel):
+    workflow_id: str
+    state: JourneyState
+    decisions: list[Decision]
+    next_action: NextAction | None = None
+    at: datetime

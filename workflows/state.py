@@ -1,0 +1,103 @@
+"""A prospect's journey state: owned by its workflow, carried across continue-as-new.
+
+Everything here is plain data (pydantic, JSON round-trippable) so the same state can be a
+workflow input, a query answer, a database projection and a simulation snapshot.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from definitions.model import Lifecycle, Temperature
+
+Status = Literal["active", "paused", "handed_off", "unsubscribed", "completed"]
+TERMINAL_STATUSES: frozenset[str] = frozenset({"unsubscribed", "completed"})
+
+# Idempotency needs the ids of applied events; a journey lives for months but sees few events,
+# so a generous window keeps state small while a webhook retried days later is still recognised.
+APPLIED_EVENT_IDS_KEPT = 1000
+
+
+class Prospect(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=200)
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
+    first_name: str | None = None
+    company: str | None = None
+    timezone: str | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class Cursor(BaseModel):
+    """Where the prospect is in the current stage's sequence."""
+
+    stage: str
+    step: int = 0
+    due_at: datetime
+    # Set while a `wait_for` step waits; the deadline after which `on_timeout` applies.
+    waiting_until: datetime | None = None
+
+
+class ScheduledActions(BaseModel):
+    """A rule with `after:` whose actions run later (e.g. two days after the draft was sent)."""
+
+    key: str
+    rule_id: str
+    due_at: datetime
+    cause: str
+
+
+class SentMessage(BaseModel):
+    key: str
+    content_id: str
+    at: datetime
+
+
+class TaskRef(BaseModel):
+    key: str
+    title: str
+    kind: Literal["handoff", "task"]
+    at: datetime
+
+
+class StageVisit(BaseModel):
+    stage: str
+    entered_at: datetime
+    reason: str
+
+
+class JourneyState(BaseModel):
+    prospect: Prospect
+    journey_id: str
+    version: int
+    enrolled_at: datetime
+    stage: str
+    score: int = 0
+    temperature: Temperature = "cold"
+    lifecycle: Lifecycle = "lead"
+    status: Status = "active"
+    paused_until: datetime | None = None
+    undeliverable: bool = False
+    cursor: Cursor | None = None
+    scheduled: list[ScheduledActions] = Field(default_factory=list)
+    sent: list[SentMessage] = Field(default_factory=list)
+    consumed: dict[str, datetime] = Field(default_factory=dict)
+    tasks: list[TaskRef] = Field(default_factory=list)
+    stage_history: list[StageVisit] = Field(default_factory=list)
+    last_activity_at: datetime
+    # Rules that fire once, and inactivity rules keyed by the activity time they fired for.
+    fired_once: list[str] = Field(default_factory=list)
+    inactivity_fired: dict[str, datetime] = Field(default_factory=dict)
+    applied_event_ids: list[str] = Field(default_factory=list)
+    # Monotonic counter for stable command keys (message ids, task ids) within one journey.
+    sequence_number: int = 0
+    decision_count: int = 0
+    ended_reason: str | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 30.0
 
+    sales_inbox: str = Field(
+        default="sales@localhost",
+        description="Where a task is e-mailed when its assignee is not an e-mail address.",
+    )
+
     public_base_url: str = Field(
         default="http://localhost:8000",
         description="Where tracked links and unsubscribe links in e-mails point.",

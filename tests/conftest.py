@@ -1,0 +1,7 @@
+"""Fixtures live in tests/fixtures/, one module per real dependency."""
+
+pytest_plugins = [
+    "tests.fixtures.temporal",
+    "tests.fixtures.database",
+    "tests.fixtures.smtp",
+]

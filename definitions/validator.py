@@ -1,0 +1,261 @@
+"""Cross-reference checks a schema cannot express, so no journey fails while a prospect runs.
+
+`validate` returns every problem it finds with its path in the document; the loader adds the
+file name and the line.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jinja2 import TemplateError
+
+from definitions.cycles import immediate_move_cycles
+from definitions.errors import PathPart
+from definitions.model import (
+    HandOverToRule,
+    JourneyDefinition,
+    MoveTo,
+    Rule,
+    SendAction,
+    SendStep,
+    Trigger,
+    WaitForStep,
+    WaitStep,
+)
+from definitions.templates import compile_error, render_email, sample_context
+
+# Which narrowing keys make sense with which trigger event.
+_NARROWERS_BY_EVENT: dict[str, frozenset[str]] = {
+    "content_consumed": frozenset({"content", "content_stage"}),
+    "content_sent": frozenset({"content", "content_stage"}),
+    "form_submitted": frozenset({"form"}),
+    "channel_contact": frozenset({"channel"}),
+    "stage_entered": frozenset({"stage"}),
+}
+_NARROWERS = ("content", "content_stage", "form", "channel", "stage")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: tuple[PathPart, ...]
+    message: str
+
+
+def validate(definition: JourneyDefinition) -> list[Problem]:
+    checks = (
+        _duplicate_ids,
+        _timezone,
+        _content,
+        _templates,
+        _sequences,
+        _rules,
+        _reply_is_handled,
+        _cycles,
+    )
+    return [problem for check in checks for problem in check(definition)]
+
+
+def _duplicates(ids: Iterable[str | None]) -> set[str]:
+    return {item for item, count in Counter(i for i in ids if i).items() if count > 1}
+
+
+def _duplicate_ids(definition: JourneyDefinition) -> Iterator[Problem]:
+    for section, items in (
+        ("stages", definition.stages),
+        ("content", definition.content),
+        ("rules", definition.rules),
+    ):
+        repeated = _duplicates(item.id for item in items)
+        for position, item in enumerate(items):
+            if item.id in repeated:
+                yield Problem((section, position, "id"), f"duplicate id {item.id!r}")
+    for stage_id, sequence in definition.sequences.items():
+        repeated = _duplicates(step.id for step in sequence.steps)
+        for position, step in enumerate(sequence.steps):
+            if step.id in repeated:
+                yield Problem(
+                    ("sequences", stage_id, "steps", position, "id"),
+                    f"duplicate step id {step.id!r}",
+                )
+
+
+def _timezone(definition: JourneyDefinition) -> Iterator[Problem]:
+    try:
+        ZoneInfo(definition.defaults.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        yield Problem(
+            ("defaults", "timezone"),
+            f"unknown time zone {definition.defaults.timezone!r} (use an IANA name such as "
+            "'Europe/Warsaw')",
+        )
+
+
+def _stage_ids(definition: JourneyDefinition) -> set[str]:
+    return {stage.id for stage in definition.stages}
+
+
+def _content_ids(definition: JourneyDefinition) -> set[str]:
+    return {item.id for item in definition.content}
+
+
+def _content(definition: JourneyDefinition) -> Iterator[Problem]:
+    bands = {stage.id: stage.points for stage in definition.stages}
+    for position, item in enumerate(definition.content):
+        if item.stage not in bands:
+            yield Problem(("content", position, "stage"), _unknown("stage", item.stage, bands))
+            continue
+        low, high = bands[item.stage]
+        if not low <= item.points <= high:
+            yield Problem(
+                ("content", position, "points"),
+                f"{item.points} points is outside stage {item.stage!r}'s band [{low}, {high}]",
+            )
+
+
+def _templates(definition: JourneyDefinition) -> Iterator[Problem]:
+    for position, item in enumerate(definition.content):
+        parts = [("subject", item.email.subject, False), ("body", item.email.body, True)]
+        if item.email.text is not None:
+            parts.append(("text", item.email.text, False))
+        broken = False
+        for field, source, is_html in parts:
+            error = compile_error(source, html_body=is_html)
+            if error:
+                broken = True
+                yield Problem(("content", position, "email", field), error)
+        if broken:
+            continue
+        try:
+            render_email(item.email, sample_context(item, definition.journey, definition.name))
+        except TemplateError as error:
+            yield Problem(
+                ("content", position, "email"),
+                f"template fails to render with a sample prospect: {error}",
+            )
+
+
+def _sequences(definition: JourneyDefinition) -> Iterator[Problem]:
+    stages, contents = _stage_ids(definition), _content_ids(definition)
+    rules = {rule.id for rule in definition.rules}
+    for stage_id, sequence in definition.sequences.items():
+        base: tuple[PathPart, ...] = ("sequences", stage_id)
+        if stage_id not in stages:
+            yield Problem(base, _unknown("stage", stage_id, stages))
+        step_ids = {step.id for step in sequence.steps if step.id}
+        targets = step_ids | {"next", "end"}
+        for position, step in enumerate(sequence.steps):
+            path = (*base, "steps", position)
+            if isinstance(step, SendStep) and step.send not in contents:
+                yield Problem((*path, "send"), _unknown("content", step.send, contents))
+            if isinstance(step, WaitForStep):
+                wait_for = step.wait_for
+                if wait_for.content is not None and wait_for.content not in contents:
+                    yield Problem(
+                        (*path, "wait_for", "content"), _unknown("content", wait_for.content, contents)
+                    )
+                for branch in ("on_event", "on_timeout"):
+                    target = getattr(wait_for, branch)
+                    if target not in targets:
+                        yield Problem(
+                            (*path, "wait_for", branch),
+                            f"{target!r} is not `next`, `end` or a step id of this sequence "
+                            f"({', '.join(sorted(step_ids)) or 'none have ids'})",
+                        )
+        if isinstance(sequence.then, HandOverToRule) and sequence.then.rule not in rules:
+            yield Problem((*base, "then", "rule"), _unknown("rule", sequence.then.rule, rules))
+        if sequence.then == "loop" and not any(
+            isinstance(step, WaitStep | WaitForStep) for step in sequence.steps
+        ):
+            yield Problem(
+                (*base, "then"), "a looping sequence needs a `wait` or `wait_for` step"
+            )
+
+
+def _rules(definition: JourneyDefinition) -> Iterator[Problem]:
+    for position, rule in enumerate(definition.rules):
+        yield from _trigger(definition, rule.when, ("rules", position, "when"))
+        yield from _guard(definition, rule, ("rules", position, "if"))
+        yield from _actions(definition, rule, ("rules", position, "do"))
+
+
+def _trigger(
+    definition: JourneyDefinition, trigger: Trigger, path: tuple[PathPart, ...]
+) -> Iterator[Problem]:
+    kinds = [
+        kind
+        for kind in ("event", "score_at_least", "inactive_for")
+        if getattr(trigger, kind) is not None
+    ]
+    if len(kinds) != 1:
+        yield Problem(
+            path,
+            "a trigger needs exactly one of `event`, `score_at_least` or `inactive_for`"
+            + (f", got {', '.join(kinds)}" if kinds else ""),
+        )
+        return
+    allowed = _NARROWERS_BY_EVENT.get(trigger.event or "", frozenset())
+    for narrower in _NARROWERS:
+        if getattr(trigger, narrower) is not None and narrower not in allowed:
+            yield Problem(
+                (*path, narrower),
+                f"`{narrower}` cannot narrow "
+                + (f"a `{trigger.event}` event" if trigger.event else f"a `{kinds[0]}` trigger"),
+            )
+    stages, contents = _stage_ids(definition), _content_ids(definition)
+    if trigger.content is not None and trigger.content not in contents:
+        yield Problem((*path, "content"), _unknown("content", trigger.content, contents))
+    for key in ("content_stage", "stage"):
+        value = getattr(trigger, key)
+        if value is not None and value not in stages:
+            yield Problem((*path, key), _unknown("stage", value, stages))
+
+
+def _guard(
+    definition: JourneyDefinition, rule: Rule, path: tuple[PathPart, ...]
+) -> Iterator[Problem]:
+    if rule.if_ is None:
+        return
+    stages = _stage_ids(definition)
+    for key in ("stage_in", "stage_not_in"):
+        for position, stage in enumerate(getattr(rule.if_, key) or []):
+            if stage not in stages:
+                yield Problem((*path, key, position), _unknown("stage", stage, stages))
+
+
+def _actions(
+    definition: JourneyDefinition, rule: Rule, path: tuple[PathPart, ...]
+) -> Iterator[Problem]:
+    stages, contents = _stage_ids(definition), _content_ids(definition)
+    for position, action in enumerate(rule.do):
+        if isinstance(action, MoveTo) and action.move_to not in stages:
+            yield Problem((*path, position, "move_to"), _unknown("stage", action.move_to, stages))
+        if isinstance(action, SendAction) and action.send not in contents:
+            yield Problem((*path, position, "send"), _unknown("content", action.send, contents))
+
+
+def _reply_is_handled(definition: JourneyDefinition) -> Iterator[Problem]:
+    # A genuine reply stops the sequence; without a rule nobody would ever read it.
+    if not any(rule.when.event == "email_replied" for rule in definition.rules):
+        yield Problem(
+            ("rules",),
+            "no rule handles `email_replied`: a genuine reply stops the sequence, so add a rule "
+            "that hands off or creates a task (e.g. when: {event: email_replied}, "
+            "do: [{handoff: {title: ...}}])",
+        )
+
+
+def _cycles(definition: JourneyDefinition) -> Iterator[Problem]:
+    for cycle in immediate_move_cycles(definition):
+        yield Problem(
+            ("sequences", cycle[0]) if cycle[0] in definition.sequences else ("rules",),
+            "a cycle of immediate moves with no wait: " + " -> ".join([*cycle, cycle[0]]),
+        )
+
+
+def _unknown(kind: str, value: str, known: Iterable[str]) -> str:
+    choices = ", ".join(sorted(known)) or "none are defined"
+    return f"unknown {kind} {value!r} (known: {choices})"

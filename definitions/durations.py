@@ -31,13 +31,16 @@ def parse_duration(value: Any) -> timedelta:
 
 
 def format_duration(value: timedelta) -> str:
-    """The shortest "1w2d3h" form, so JSON output reads like the YAML that produced it."""
+    """Back to the form a marketer writes: "60d" rather than "8w4d", "2w" for 14 days."""
     remaining = int(value.total_seconds())
     if remaining == 0:
         return "0s"
-    parts = []
-    for unit, size in _UNIT_SECONDS.items():
-        count, remaining = divmod(remaining, size)
+    days, rest = divmod(remaining, 86400)
+    if rest == 0:
+        return f"{days // 7}w" if days % 7 == 0 else f"{days}d"
+    parts = [f"{days}d"] if days else []
+    for unit in ("h", "m", "s"):
+        count, rest = divmod(rest, _UNIT_SECONDS[unit])
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts)

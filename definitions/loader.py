@@ -46,10 +46,7 @@ def _document_path(loc: tuple[int | str, ...], document: Any) -> tuple[PathPart,
     path: list[PathPart] = []
     node = document
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if _has_child(node, part):
             path.append(part)
             node = node[part]
         elif isinstance(node, dict | list):
@@ -59,6 +56,12 @@ def _document_path(loc: tuple[int | str, ...], document: Any) -> tuple[PathPart,
             node = None
         # Past the document (missing key's children): nothing more to add.
     return tuple(path)
+
+
+def _has_child(node: Any, part: int | str) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and part < len(node)
 
 
 def _is_union_tag(part: int | str, node: dict[str, Any]) -> bool:
@@ -155,4 +158,6 @@ def parse_definition(
 
 def load_file(path: Path) -> JourneyDefinition:
     media_type: Literal["yaml", "json"] = "json" if path.suffix == ".json" else "yaml"
-    return parse_definition(path.read_text(encoding="utf-8"), source=str(path), media_type=media_type)
+    return parse_definition(
+        path.read_text(encoding="utf-8"), source=str(path), media_type=media_type
+    )

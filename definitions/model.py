@@ -258,8 +258,8 @@ class Rule(_Strict):
     )
     once: bool | None = Field(
         default=None,
-        description="Fire at most once per prospect. Defaults to true for score and "
-        "inactivity triggers, false for events.",
+        description="Fire at most once per prospect. Defaults to true for score triggers and "
+        "false for the others (an inactivity rule fires again after new activity).",
     )
     do: list[Action] = Field(min_length=1)
 
@@ -289,9 +289,7 @@ class Defaults(_Strict):
 class JourneyDefinition(_Strict):
     journey: Slug = Field(description="The journey's id, stable across versions.")
     name: str
-    version: int | None = Field(
-        default=None, ge=1, description="Assigned on publish when omitted."
-    )
+    version: int | None = Field(default=None, ge=1, description="Assigned on publish when omitted.")
     description: str | None = None
     sender: Sender
     defaults: Defaults = Field(default_factory=Defaults)

@@ -64,15 +64,16 @@ def _duplicates(ids: Iterable[str | None]) -> set[str]:
 
 
 def _duplicate_ids(definition: JourneyDefinition) -> Iterator[Problem]:
-    for section, items in (
-        ("stages", definition.stages),
-        ("content", definition.content),
-        ("rules", definition.rules),
-    ):
-        repeated = _duplicates(item.id for item in items)
-        for position, item in enumerate(items):
-            if item.id in repeated:
-                yield Problem((section, position, "id"), f"duplicate id {item.id!r}")
+    sections: dict[str, list[str]] = {
+        "stages": [stage.id for stage in definition.stages],
+        "content": [item.id for item in definition.content],
+        "rules": [rule.id for rule in definition.rules],
+    }
+    for section, ids in sections.items():
+        repeated = _duplicates(ids)
+        for position, item_id in enumerate(ids):
+            if item_id in repeated:
+                yield Problem((section, position, "id"), f"duplicate id {item_id!r}")
     for stage_id, sequence in definition.sequences.items():
         repeated = _duplicates(step.id for step in sequence.steps)
         for position, step in enumerate(sequence.steps):
@@ -155,7 +156,8 @@ def _sequences(definition: JourneyDefinition) -> Iterator[Problem]:
                 wait_for = step.wait_for
                 if wait_for.content is not None and wait_for.content not in contents:
                     yield Problem(
-                        (*path, "wait_for", "content"), _unknown("content", wait_for.content, contents)
+                        (*path, "wait_for", "content"),
+                        _unknown("content", wait_for.content, contents),
                     )
                 for branch in ("on_event", "on_timeout"):
                     target = getattr(wait_for, branch)
@@ -170,9 +172,7 @@ def _sequences(definition: JourneyDefinition) -> Iterator[Problem]:
         if sequence.then == "loop" and not any(
             isinstance(step, WaitStep | WaitForStep) for step in sequence.steps
         ):
-            yield Problem(
-                (*base, "then"), "a looping sequence needs a `wait` or `wait_for` step"
-            )
+            yield Problem((*base, "then"), "a looping sequence needs a `wait` or `wait_for` step")
 
 
 def _rules(definition: JourneyDefinition) -> Iterator[Problem]:
@@ -197,6 +197,11 @@ def _trigger(
             + (f", got {', '.join(kinds)}" if kinds else ""),
         )
         return
+    if trigger.event == "unsubscribed":
+        yield Problem(
+            (*path, "event"),
+            "nothing may follow an unsubscribe: the journey ends and no rule runs after it",
+        )
     allowed = _NARROWERS_BY_EVENT.get(trigger.event or "", frozenset())
     for narrower in _NARROWERS:
         if getattr(trigger, narrower) is not None and narrower not in allowed:

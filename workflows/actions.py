@@ -1,0 +1,237 @@
+"""Rules firing and their actions, one small handler per action kind.
+
+Every change records a decision with its reason, so the audit trail can answer "why did this
+prospect get this e-mail?" without reconstructing anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+
+from definitions.durations import format_duration
+from definitions.model import (
+    AddPoints,
+    Complete,
+    CreateTask,
+    HandOff,
+    MarkAction,
+    MoveTo,
+    Pause,
+    Rule,
+    SendAction,
+    StopSequence,
+    TaskSpec,
+)
+from workflows import commands
+from workflows.matching import Happening, guard_holds, trigger_matches
+from workflows.state import Cursor, ScheduledActions, SentMessage, StageVisit, TaskRef
+from workflows.turn import MAX_RULE_FIRINGS_PER_TURN, Turn
+
+
+def fire_rules(turn: Turn, happening: Happening) -> None:
+    """Run (or schedule, with `after:`) every rule whose trigger matches, in file order."""
+    for rule in turn.definition.rules:
+        if rule.when.event is not None and trigger_matches(rule.when, happening):
+            fire(turn, rule, f"{happening.describe()} happened", event_id=happening.event_id)
+
+
+def fire(turn: Turn, rule: Rule, cause: str, *, event_id: str | None = None) -> bool:
+    """Fire one rule if it may fire now; returns whether it did."""
+    state = turn.state
+    if state.is_terminal or (rule.fires_once and rule.id in state.fired_once):
+        return False
+    if not guard_holds(rule.if_, state):
+        return False
+    if turn.rule_firings >= MAX_RULE_FIRINGS_PER_TURN:
+        turn.decide(
+            "event_ignored",
+            f"rule {rule.id!r} not fired: more than {MAX_RULE_FIRINGS_PER_TURN} rules fired in "
+            "one instant, which means rules trigger each other in a loop",
+            rule_id=rule.id,
+        )
+        return False
+    turn.rule_firings += 1
+    if rule.fires_once:
+        state.fired_once.append(rule.id)
+    if rule.after is not None:
+        state.scheduled.append(
+            ScheduledActions(
+                key=turn.next_key("scheduled"),
+                rule_id=rule.id,
+                due_at=turn.now + rule.after,
+                cause=cause,
+            )
+        )
+        turn.decide(
+            "scheduled",
+            f"rule {rule.id!r} will act in {format_duration(rule.after)}: {cause}",
+            rule_id=rule.id,
+            event_id=event_id,
+        )
+        return True
+    run_actions(turn, rule, f"rule {rule.id!r}: {cause}")
+    return True
+
+
+def run_actions(turn: Turn, rule: Rule, reason: str) -> None:
+    for action in rule.do:
+        if turn.state.is_terminal:
+            break
+        _HANDLERS[type(action)](turn, action, reason, rule.id)
+
+
+def add_points(turn: Turn, points: int, reason: str, rule_id: str | None = None) -> None:
+    turn.state.score += points
+    turn.decide(
+        "points", f"{points:+d} points (score {turn.state.score}): {reason}", rule_id=rule_id
+    )
+
+
+def move_to(turn: Turn, stage: str, reason: str, rule_id: str | None = None) -> None:
+    state, definition = turn.state, turn.definition
+    before = state.stage
+    distance = definition.stage_index(stage) - definition.stage_index(before)
+    if distance == 0:
+        direction = "restarted"
+    elif distance == 1:
+        direction = "forward"
+    elif distance > 1:
+        direction = f"forward, skipping {distance - 1} stage(s)"
+    else:
+        direction = f"back {-distance} stage(s)"
+    state.stage = stage
+    state.stage_history.append(StageVisit(stage=stage, entered_at=turn.now, reason=reason))
+    state.cursor = Cursor(stage=stage, due_at=turn.now) if stage in definition.sequences else None
+    turn.decide(
+        "stage_moved", f"moved from {before} to {stage} ({direction}): {reason}", rule_id=rule_id
+    )
+    fire_rules(turn, Happening(type="stage_entered", stage=stage))
+
+
+def send_content(turn: Turn, content_id: str, reason: str, rule_id: str | None = None) -> None:
+    blocker = turn.send_blocker()
+    if blocker is not None:
+        turn.decide("send_skipped", f"not sent {content_id!r}: {blocker}", rule_id=rule_id)
+        return
+    key = turn.next_key("send")
+    item = turn.definition.content_item(content_id)
+    turn.commands.append(commands.SendEmail(key=key, content_id=content_id, reason=reason))
+    turn.state.sent.append(SentMessage(key=key, content_id=content_id, at=turn.now))
+    turn.decide("send", f"send {content_id!r} ({item.stage} content): {reason}", rule_id=rule_id)
+    fire_rules(
+        turn, Happening(type="content_sent", content_id=content_id, content_stage=item.stage)
+    )
+
+
+def stop_sequence(turn: Turn, reason: str, rule_id: str | None = None) -> None:
+    if turn.state.cursor is None:
+        return
+    turn.state.cursor = None
+    turn.decide("sequence_stopped", f"sequence stopped: {reason}", rule_id=rule_id)
+
+
+def pause_until(turn: Turn, until: datetime, reason: str, rule_id: str | None = None) -> None:
+    state = turn.state
+    if until <= turn.now:
+        turn.decide("event_ignored", f"no pause: {reason} lies in the past", rule_id=rule_id)
+        return
+    state.paused_until = until
+    if state.status == "active":
+        state.status = "paused"
+    turn.decide("paused", f"paused until {until:%Y-%m-%d %H:%M} UTC: {reason}", rule_id=rule_id)
+
+
+def end_journey(turn: Turn, status: str, reason: str, rule_id: str | None = None) -> None:
+    state = turn.state
+    state.status = "completed" if status == "completed" else "unsubscribed"
+    state.cursor = None
+    state.scheduled = []
+    state.paused_until = None
+    state.ended_reason = reason
+    turn.decide("completed", f"journey {state.status}: {reason}", rule_id=rule_id)
+
+
+def _task(
+    turn: Turn, spec: TaskSpec, task_kind: Literal["handoff", "task"], reason: str, rule_id: str
+) -> None:
+    key = turn.next_key(task_kind)
+    turn.commands.append(
+        commands.CreateTask(
+            key=key,
+            task_kind=task_kind,
+            title=spec.title,
+            description=spec.description,
+            queue=spec.queue,
+            assignee=spec.assignee,
+            sla=spec.sla,
+            due_at=turn.now + spec.sla if spec.sla else None,
+            reason=reason,
+        )
+    )
+    turn.state.tasks.append(TaskRef(key=key, title=spec.title, kind=task_kind, at=turn.now))
+    who = spec.assignee or (f"queue {spec.queue}" if spec.queue else "the sales inbox")
+    turn.decide("task", f"{task_kind} to {who}: {spec.title!r} ({reason})", rule_id=rule_id)
+
+
+def _on_add_points(turn: Turn, action: AddPoints, reason: str, rule_id: str) -> None:
+    add_points(turn, action.add_points, reason, rule_id)
+
+
+def _on_move_to(turn: Turn, action: MoveTo, reason: str, rule_id: str) -> None:
+    move_to(turn, action.move_to, reason, rule_id)
+
+
+def _on_mark(turn: Turn, action: MarkAction, reason: str, rule_id: str) -> None:
+    changes = []
+    if action.mark.lifecycle and action.mark.lifecycle != turn.state.lifecycle:
+        turn.state.lifecycle = action.mark.lifecycle
+        changes.append(f"lifecycle {action.mark.lifecycle}")
+    if action.mark.temperature and action.mark.temperature != turn.state.temperature:
+        turn.state.temperature = action.mark.temperature
+        changes.append(f"temperature {action.mark.temperature}")
+    if changes:
+        turn.decide("marked", f"marked {', '.join(changes)}: {reason}", rule_id=rule_id)
+
+
+def _on_handoff(turn: Turn, action: HandOff, reason: str, rule_id: str) -> None:
+    _task(turn, action.handoff, "handoff", reason, rule_id)
+    stop_sequence(turn, "handed off to sales", rule_id)
+    if turn.state.status in ("active", "paused"):
+        turn.state.status = "handed_off"
+        turn.decide("status", f"handed off to sales: {reason}", rule_id=rule_id)
+
+
+def _on_task(turn: Turn, action: CreateTask, reason: str, rule_id: str) -> None:
+    _task(turn, action.task, "task", reason, rule_id)
+
+
+def _on_send(turn: Turn, action: SendAction, reason: str, rule_id: str) -> None:
+    send_content(turn, action.send, reason, rule_id)
+
+
+def _on_stop_sequence(turn: Turn, action: StopSequence, reason: str, rule_id: str) -> None:
+    stop_sequence(turn, reason, rule_id)
+
+
+def _on_pause(turn: Turn, action: Pause, reason: str, rule_id: str) -> None:
+    length = format_duration(action.pause)
+    pause_until(turn, turn.now + action.pause, f"{length} pause, {reason}", rule_id)
+
+
+def _on_complete(turn: Turn, action: Complete, reason: str, rule_id: str) -> None:
+    end_journey(turn, "completed", f"{action.complete} ({reason})", rule_id)
+
+
+_HANDLERS: dict[type, Callable[[Turn, Any, str, str], None]] = {
+    AddPoints: _on_add_points,
+    MoveTo: _on_move_to,
+    MarkAction: _on_mark,
+    HandOff: _on_handoff,
+    CreateTask: _on_task,
+    SendAction: _on_send,
+    StopSequence: _on_stop_sequence,
+    Pause: _on_pause,
+    Complete: _on_complete,
+}

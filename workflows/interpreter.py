@@ -1,0 +1,181 @@
+"""The journey interpreter: (definition, state, input, now) -> (new state, commands, decisions).
+
+Pure: no I/O, no clock, no Temporal. The workflow feeds it enrolments, events and timer
+wake-ups; simulations and tests call it directly. Each entry point runs one turn to quiescence:
+everything that follows at this instant (rules firing rules, sequence steps that are due) is
+done before it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from definitions.durations import format_duration
+from definitions.model import JourneyDefinition
+from workflows.actions import add_points, end_journey, fire, fire_rules, pause_until, stop_sequence
+from workflows.commands import Outcome
+from workflows.events import ACTIVITY_EVENT_TYPES, ProspectEvent
+from workflows.matching import Happening
+from workflows.sequences import match_waiting_step, run_due_steps
+from workflows.state import (
+    APPLIED_EVENT_IDS_KEPT,
+    Cursor,
+    JourneyState,
+    Prospect,
+    StageVisit,
+)
+from workflows.timing import local_resume_time, resume_if_due, run_due_inactivity, run_due_scheduled
+from workflows.turn import Turn
+
+MAX_SETTLE_ROUNDS = 50
+
+
+def enroll(
+    definition: JourneyDefinition, prospect: Prospect, now: datetime
+) -> tuple[JourneyState, Outcome]:
+    first = definition.first_stage
+    state = JourneyState(
+        prospect=prospect,
+        journey_id=definition.journey,
+        version=definition.version or 0,
+        enrolled_at=now,
+        stage=first,
+        last_activity_at=now,
+        stage_history=[StageVisit(stage=first, entered_at=now, reason="enrolled")],
+        cursor=Cursor(stage=first, due_at=now) if first in definition.sequences else None,
+    )
+    turn = Turn.begin(definition, state, now)
+    turn.decide("enrolled", f"enrolled in {definition.journey} v{state.version} at stage {first}")
+    fire_rules(turn, Happening(type="stage_entered", stage=first))
+    _settle(turn, score_before=0)
+    return turn.outcome()
+
+
+def apply_event(
+    definition: JourneyDefinition, state: JourneyState, event: ProspectEvent, now: datetime
+) -> tuple[JourneyState, Outcome]:
+    """Apply one prospect event. The same event id twice changes nothing the second time."""
+    if event.id in state.applied_event_ids or state.is_terminal:
+        return state, Outcome()
+    turn = Turn.begin(definition, state, now)
+    turn.state.applied_event_ids = [*state.applied_event_ids, event.id][-APPLIED_EVENT_IDS_KEPT:]
+    occurred_at = event.occurred_at or now
+    if event.type in ACTIVITY_EVENT_TYPES and occurred_at > turn.state.last_activity_at:
+        turn.state.last_activity_at = min(occurred_at, now)
+    happening = _happening(definition, event)
+    turn.decide("event_applied", f"received {happening.describe()}", event_id=event.id)
+    score_before = turn.state.score
+    _BUILT_IN[event.type](turn, event)
+    if not turn.state.is_terminal:
+        match_waiting_step(turn, happening)
+        fire_rules(turn, happening)
+    _settle(turn, score_before=score_before)
+    return turn.outcome()
+
+
+def advance(
+    definition: JourneyDefinition, state: JourneyState, now: datetime
+) -> tuple[JourneyState, Outcome]:
+    """Do whatever has become due by `now`: resumes, scheduled actions, inactivity, steps."""
+    if state.is_terminal:
+        return state, Outcome()
+    turn = Turn.begin(definition, state, now)
+    score_before = turn.state.score
+    resume_if_due(turn)
+    run_due_scheduled(turn)
+    run_due_inactivity(turn)
+    _settle(turn, score_before=score_before)
+    return turn.outcome()
+
+
+def _settle(turn: Turn, *, score_before: int) -> None:
+    for _ in range(MAX_SETTLE_ROUNDS):
+        fired = _run_score_rules(turn, score_before)
+        stepped = run_due_steps(turn)
+        if not (fired or stepped):
+            return
+
+
+def _run_score_rules(turn: Turn, score_before: int) -> bool:
+    """A score rule fires when the score reaches its threshold (by default once ever)."""
+    fired = False
+    for rule in turn.definition.rules:
+        threshold = rule.when.score_at_least
+        if threshold is None or turn.state.score < threshold:
+            continue
+        if not rule.fires_once and score_before >= threshold:
+            continue  # repeatable rules fire on crossing, not on every turn above the line
+        fired |= fire(turn, rule, f"score {turn.state.score} reached {threshold}")
+    return fired
+
+
+def _happening(definition: JourneyDefinition, event: ProspectEvent) -> Happening:
+    data = event.data
+    content_id = getattr(data, "content_id", None)
+    known = {item.id: item.stage for item in definition.content}
+    return Happening(
+        type=event.type,
+        event_id=event.id,
+        content_id=content_id,
+        content_stage=known.get(content_id) if content_id else None,
+        form_id=getattr(data, "form_id", None),
+        channel=getattr(data, "channel", None),
+    )
+
+
+def _on_content_consumed(turn: Turn, event: ProspectEvent) -> None:
+    content_id = getattr(event.data, "content_id", "")
+    known = {item.id for item in turn.definition.content}
+    if content_id not in known:
+        turn.decide(
+            "event_ignored",
+            f"no points: {content_id!r} is not in this journey's catalogue",
+            event_id=event.id,
+        )
+        return
+    if content_id in turn.state.consumed:
+        turn.decide(
+            "event_ignored", f"no points: {content_id!r} was already consumed", event_id=event.id
+        )
+        return
+    item = turn.definition.content_item(content_id)
+    turn.state.consumed[content_id] = event.occurred_at or turn.now
+    add_points(turn, item.points, f"consumed {content_id!r}, a {item.stage}-stage item")
+
+
+def _on_stopping_event(turn: Turn, event: ProspectEvent) -> None:
+    stop_sequence(turn, f"the prospect got in touch ({event.type.replace('_', ' ')})")
+
+
+def _on_out_of_office(turn: Turn, event: ProspectEvent) -> None:
+    defaults = turn.definition.defaults
+    return_date = getattr(event.data, "return_date", None)
+    if return_date is not None:
+        until = local_resume_time(
+            turn.state, return_date, hour=defaults.resume_hour, default_zone=defaults.timezone
+        )
+        reason = f"out of office until {return_date.isoformat()}"
+    else:
+        until = turn.now + defaults.out_of_office_pause
+        length = format_duration(defaults.out_of_office_pause)
+        reason = f"out of office with no return date (default pause {length})"
+    pause_until(turn, until, reason)
+
+
+def _on_unsubscribed(turn: Turn, event: ProspectEvent) -> None:
+    end_journey(turn, "unsubscribed", "the prospect unsubscribed; nothing more will be sent")
+
+
+def _no_built_in(turn: Turn, event: ProspectEvent) -> None:
+    """Forms mean what the definition's rules say they mean."""
+
+
+_BUILT_IN: dict[str, Callable[[Turn, ProspectEvent], None]] = {
+    "content_consumed": _on_content_consumed,
+    "form_submitted": _no_built_in,
+    "email_replied": _on_stopping_event,
+    "channel_contact": _on_stopping_event,
+    "out_of_office": _on_out_of_office,
+    "unsubscribed": _on_unsubscribed,
+}

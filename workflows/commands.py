@@ -52,6 +52,7 @@ class Decision(BaseModel):
         "sequence_stopped",
         "send",
         "send_skipped",
+        "send_failed",
         "task",
         "paused",
         "resumed",

@@ -37,6 +37,7 @@ class JourneyInput(BaseModel):
     pending_events: list[ProspectEvent] = Field(default_factory=list)
     # Continue as new once the run's history has this many events (tests lower it).
     history_limit: int = Field(default=2000, ge=50)
+    run_number: int = Field(default=1, ge=1)
 
 
 class NextAction(BaseModel):

@@ -179,3 +179,21 @@ _BUILT_IN: dict[str, Callable[[Turn, ProspectEvent], None]] = {
     "out_of_office": _on_out_of_office,
     "unsubscribed": _on_unsubscribed,
 }
+
+
+def record_send_failure(
+    definition: JourneyDefinition,
+    state: JourneyState,
+    *,
+    content_id: str,
+    reason: str,
+    address_rejected: bool,
+    now: datetime,
+) -> tuple[JourneyState, Outcome]:
+    """A send that can never succeed; a rejected address stops all further sending."""
+    turn = Turn.begin(definition, state, now)
+    turn.decide("send_failed", f"{content_id!r} was not delivered: {reason}")
+    if address_rejected and not turn.state.undeliverable:
+        turn.state.undeliverable = True
+        stop_sequence(turn, "the address is undeliverable")
+    return turn.outcome()

@@ -1,0 +1,224 @@
+"""One prospect in one journey, as a durable Temporal workflow.
+
+A thin, deterministic shell: it sleeps until the interpreter's next action or the next event,
+hands either to the pure interpreter, and carries out the commands it gets back as activities.
+All journey logic lives in `workflows.interpreter`; nothing here decides anything.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from definitions.model import JourneyDefinition
+    from workflows import interpreter
+    from workflows.commands import Command, CreateTask, Decision, Outcome, SendEmail
+    from workflows.contract import (
+        CREATE_TASK_ACTIVITY,
+        EVENT_SIGNAL,
+        RECORD_PROJECTION_ACTIVITY,
+        SEND_EMAIL_ACTIVITY,
+        STATE_QUERY,
+        WORKFLOW_NAME,
+        CreateTaskInput,
+        JourneyInput,
+        JourneyView,
+        RecordProjectionInput,
+        SendEmailInput,
+    )
+    from workflows.events import ProspectEvent
+    from workflows.state import JourneyState
+    from workflows.timing import next_action
+
+# An SMTP or database outage must delay work, never lose it: retry without a limit, backing
+# off to a few minutes; only failures that retrying cannot fix are non-retryable.
+_PATIENT_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+    non_retryable_error_types=["AddressRejected", "TemplateError", "SmtpAuthFailed"],
+)
+_ACTIVITY_TIMEOUT = timedelta(minutes=2)
+_PERMANENT_SEND_FAILURES = {"AddressRejected", "TemplateError", "SmtpAuthFailed"}
+
+
+@workflow.defn(name=WORKFLOW_NAME)
+class ProspectJourneyWorkflow:
+    def __init__(self) -> None:
+        self._pending: list[ProspectEvent] = []
+        self._state: JourneyState | None = None
+        self._definition: JourneyDefinition | None = None
+        self._run_number = 1
+
+    @workflow.run
+    async def run(self, journey: JourneyInput) -> JourneyState:
+        self._definition = definition = journey.definition
+        self._run_number = journey.run_number
+        # Events that arrived before this run started (signal-with-start) are already queued.
+        self._pending[:0] = journey.pending_events
+        decisions: list[Decision] = []
+        if journey.state is None:
+            state, outcome = interpreter.enroll(definition, journey.prospect, workflow.now())
+            decisions += await self._carry_out(state, outcome)
+        else:
+            self._state = journey.state
+        await self._project(decisions)
+
+        while not self._current.is_terminal:
+            await self._wait_for_event_or_due_action()
+            decisions = []
+            while self._pending and not self._current.is_terminal:
+                event = self._pending.pop(0)
+                outcome = interpreter.apply_event(definition, self._current, event, workflow.now())
+                decisions += await self._carry_out(*outcome)
+            outcome = interpreter.advance(definition, self._current, workflow.now())
+            decisions += await self._carry_out(*outcome)
+            await self._project(decisions)
+            if self._history_is_long(journey.history_limit):
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(
+                    journey.model_copy(
+                        update={
+                            "state": self._current,
+                            "pending_events": self._pending,
+                            "run_number": self._run_number + 1,
+                        }
+                    )
+                )
+        return self._current
+
+    @workflow.signal(name=EVENT_SIGNAL)
+    def event(self, event: ProspectEvent) -> None:
+        # Duplicates are filtered by the interpreter, which remembers applied event ids.
+        self._pending.append(event)
+
+    @workflow.query(name=STATE_QUERY)
+    def view(self) -> JourneyView:
+        definition, state = self._definition, self._current
+        assert definition is not None
+        return JourneyView(
+            state=state, next_action=next_action(definition, state), run_count=self._run_number
+        )
+
+    @property
+    def _current(self) -> JourneyState:
+        if self._state is None:
+            raise ApplicationError("the journey has not started yet", type="NotStarted")
+        return self._state
+
+    async def _wait_for_event_or_due_action(self) -> None:
+        assert self._definition is not None
+        upcoming = next_action(self._definition, self._current)
+        if upcoming is None:
+            await workflow.wait_condition(lambda: bool(self._pending))
+            return
+        delay = upcoming.at - workflow.now()
+        if delay <= timedelta(0):
+            return
+        try:
+            await workflow.wait_condition(
+                lambda: bool(self._pending), timeout=delay, timeout_summary=upcoming.description
+            )
+        except TimeoutError:
+            pass
+
+    async def _carry_out(self, state: JourneyState, outcome: Outcome) -> list[Decision]:
+        self._state = state
+        decisions = list(outcome.decisions)
+        for command in outcome.commands:
+            decisions += await self._execute(command)
+        return decisions
+
+    async def _execute(self, command: Command) -> list[Decision]:
+        if isinstance(command, SendEmail):
+            return await self._send(command)
+        await self._create_task(command)
+        return []
+
+    async def _send(self, command: SendEmail) -> list[Decision]:
+        definition, state = self._definition, self._current
+        assert definition is not None
+        try:
+            await workflow.execute_activity(
+                SEND_EMAIL_ACTIVITY,
+                SendEmailInput(
+                    key=command.key,
+                    workflow_id=workflow.info().workflow_id,
+                    journey_id=definition.journey,
+                    journey_name=definition.name,
+                    version=state.version,
+                    stage=state.stage,
+                    prospect=state.prospect,
+                    content=definition.content_item(command.content_id),
+                    sender=definition.sender,
+                    reason=command.reason,
+                    at=workflow.now(),
+                ),
+                start_to_close_timeout=_ACTIVITY_TIMEOUT,
+                retry_policy=_PATIENT_RETRY,
+                summary=f"send {command.content_id}",
+            )
+        except ActivityError as error:
+            cause = error.cause
+            failure_type = cause.type if isinstance(cause, ApplicationError) else None
+            if failure_type not in _PERMANENT_SEND_FAILURES:
+                raise
+            state, outcome = interpreter.record_send_failure(
+                definition,
+                self._current,
+                content_id=command.content_id,
+                reason=f"{failure_type}: {cause.message if cause else error}",
+                address_rejected=failure_type == "AddressRejected",
+                now=workflow.now(),
+            )
+            self._state = state
+            return list(outcome.decisions)
+        return []
+
+    async def _create_task(self, command: CreateTask) -> None:
+        definition, state = self._definition, self._current
+        assert definition is not None
+        await workflow.execute_activity(
+            CREATE_TASK_ACTIVITY,
+            CreateTaskInput(
+                workflow_id=workflow.info().workflow_id,
+                journey_id=definition.journey,
+                version=state.version,
+                prospect=state.prospect,
+                task=command,
+                state=state,
+                sender=definition.sender,
+                at=workflow.now(),
+            ),
+            start_to_close_timeout=_ACTIVITY_TIMEOUT,
+            retry_policy=_PATIENT_RETRY,
+            summary=f"task {command.title}",
+        )
+
+    async def _project(self, decisions: list[Decision]) -> None:
+        """Report the state to the database, once per wake-up rather than once per change."""
+        definition = self._definition
+        assert definition is not None
+        if not decisions:
+            return
+        await workflow.execute_activity(
+            RECORD_PROJECTION_ACTIVITY,
+            RecordProjectionInput(
+                workflow_id=workflow.info().workflow_id,
+                state=self._current,
+                decisions=decisions,
+                next_action=next_action(definition, self._current),
+                at=workflow.now(),
+            ),
+            start_to_close_timeout=_ACTIVITY_TIMEOUT,
+            retry_policy=_PATIENT_RETRY,
+            summary="record projection",
+        )
+
+    def _history_is_long(self, limit: int) -> bool:
+        info = workflow.info()
+        return info.get_current_history_length() >= limit or info.is_continue_as_new_suggested()

@@ -7,6 +7,7 @@ All journey logic lives in `workflows.interpreter`; nothing here decides anythin
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from temporalio import workflow
@@ -62,8 +63,8 @@ class ProspectJourneyWorkflow:
         self._pending[:0] = journey.pending_events
         decisions: list[Decision] = []
         if journey.state is None:
-            state, outcome = interpreter.enroll(definition, journey.prospect, workflow.now())
-            decisions += await self._carry_out(state, outcome)
+            started = interpreter.enroll(definition, journey.prospect, workflow.now())
+            decisions += await self._carry_out(*started)
         else:
             self._state = journey.state
         await self._project(decisions)
@@ -73,10 +74,10 @@ class ProspectJourneyWorkflow:
             decisions = []
             while self._pending and not self._current.is_terminal:
                 event = self._pending.pop(0)
-                outcome = interpreter.apply_event(definition, self._current, event, workflow.now())
-                decisions += await self._carry_out(*outcome)
-            outcome = interpreter.advance(definition, self._current, workflow.now())
-            decisions += await self._carry_out(*outcome)
+                applied = interpreter.apply_event(definition, self._current, event, workflow.now())
+                decisions += await self._carry_out(*applied)
+            advanced = interpreter.advance(definition, self._current, workflow.now())
+            decisions += await self._carry_out(*advanced)
             await self._project(decisions)
             if self._history_is_long(journey.history_limit):
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -119,12 +120,10 @@ class ProspectJourneyWorkflow:
         delay = upcoming.at - workflow.now()
         if delay <= timedelta(0):
             return
-        try:
+        with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
                 lambda: bool(self._pending), timeout=delay, timeout_summary=upcoming.description
             )
-        except TimeoutError:
-            pass
 
     async def _carry_out(self, state: JourneyState, outcome: Outcome) -> list[Decision]:
         self._state = state
@@ -171,7 +170,7 @@ class ProspectJourneyWorkflow:
                 definition,
                 self._current,
                 content_id=command.content_id,
-                reason=f"{failure_type}: {cause.message if cause else error}",
+                reason=f"{failure_type}: {cause}",
                 address_rejected=failure_type == "AddressRejected",
                 now=workflow.now(),
             )

@@ -49,7 +49,7 @@ def test_reaching_a_score_moves_forward_and_starts_that_stage_sequence() -> None
     state, _ = interpreter.apply_event(
         small_journey(), enrolled(), event("e1", "content_consumed", content_id="a1"), START
     )
-    state, outcome = interpreter.apply_event(
+    state, _outcome = interpreter.apply_event(
         small_journey(), state, event("e2", "content_consumed", content_id="a2"), START + DAY
     )
     assert state.stage == "b"
@@ -110,7 +110,7 @@ def test_out_of_office_without_a_date_pauses_for_the_definition_default() -> Non
 
 
 def test_out_of_office_with_a_past_return_date_does_not_pause() -> None:
-    state, outcome = interpreter.apply_event(
+    state, _outcome = interpreter.apply_event(
         small_journey(), enrolled(), event("ooo", "out_of_office", return_date="2026-08-01"), START
     )
     assert state.status == "active" and state.paused_until is None
@@ -218,8 +218,8 @@ def test_rejected_address_stops_all_sending() -> None:
 
 def test_command_keys_are_unique_and_stable() -> None:
     first, outcome_a = interpreter.enroll(small_journey(), PROSPECT, START)
-    second, outcome_b = interpreter.enroll(small_journey(), PROSPECT, START)
+    _second, outcome_b = interpreter.enroll(small_journey(), PROSPECT, START)
     assert outcome_a.commands == outcome_b.commands
-    state, outcome = interpreter.advance(small_journey(), first, START + 3 * DAY)
+    _state, outcome = interpreter.advance(small_journey(), first, START + 3 * DAY)
     keys = [c.key for c in outcome_a.commands + outcome.commands if isinstance(c, SendEmail)]
     assert len(keys) == len(set(keys)) == 2

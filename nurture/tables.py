@@ -10,12 +10,31 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Dialect, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on SQLite (which keeps no zone) and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: the database stores only aware UTC times")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class JourneyVersion(SQLModel, table=True):
@@ -28,7 +47,7 @@ class JourneyVersion(SQLModel, table=True):
     name: str
     source: str = Field(sa_column=Column(Text, nullable=False))
     definition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    published_at: datetime = Field(default_factory=utcnow)
+    published_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class ProspectRecord(SQLModel, table=True):
@@ -40,7 +59,7 @@ class ProspectRecord(SQLModel, table=True):
     company: str | None = None
     timezone: str | None = None
     attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
 class Enrollment(SQLModel, table=True):
@@ -57,11 +76,11 @@ class Enrollment(SQLModel, table=True):
     temperature: str = "cold"
     lifecycle: str = "lead"
     status: str = Field(default="active", index=True)
-    paused_until: datetime | None = None
+    paused_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
     next_action: str | None = None
-    next_action_at: datetime | None = None
-    enrolled_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    next_action_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    enrolled_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
 
 
@@ -73,8 +92,8 @@ class EventRecord(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=200)
     prospect_id: str = Field(index=True, max_length=200)
     type: str
-    occurred_at: datetime
-    received_at: datetime = Field(default_factory=utcnow)
+    occurred_at: datetime = Field(sa_type=UtcDateTime)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     delivered_to: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     note: str | None = None
@@ -92,7 +111,7 @@ class SentEmail(SQLModel, table=True):
     to_address: str
     subject: str
     reason: str = Field(sa_column=Column(Text, nullable=False))
-    sent_at: datetime
+    sent_at: datetime = Field(sa_type=UtcDateTime)
 
 
 class SalesTask(SQLModel, table=True):
@@ -110,8 +129,8 @@ class SalesTask(SQLModel, table=True):
     assignee: str | None = Field(default=None, index=True)
     status: str = Field(default="open", index=True)
     reason: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime
-    due_at: datetime | None = None
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    due_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
 
 
@@ -122,7 +141,7 @@ class DecisionRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workflow_id: str = Field(index=True, max_length=300)
     seq: int
-    at: datetime
+    at: datetime = Field(sa_type=UtcDateTime)
     kind: str
     reason: str = Field(sa_column=Column(Text, nullable=False))
     rule_id: str | None = None

@@ -41,10 +41,10 @@ _PATIENT_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=5),
-    non_retryable_error_types=["AddressRejected", "TemplateError", "SmtpAuthFailed"],
+    non_retryable_error_types=["AddressRejected", "TemplateError", "SmtpAuthFailed", "SmtpRefused"],
 )
 _ACTIVITY_TIMEOUT = timedelta(minutes=2)
-_PERMANENT_SEND_FAILURES = {"AddressRejected", "TemplateError", "SmtpAuthFailed"}
+_PERMANENT_SEND_FAILURES = {"AddressRejected", "TemplateError", "SmtpAuthFailed", "SmtpRefused"}
 
 
 @workflow.defn(name=WORKFLOW_NAME)

@@ -1,0 +1,130 @@
+"""Sales tasks: the row a salesperson works from, and the e-mail that tells them about it."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from definitions.templates import RenderedEmail
+from nurture.tables import SalesTask
+from workflows.contract import CreateTaskInput
+from workflows.state import JourneyState
+
+# The parts of the journey a salesperson needs to pick up the conversation.
+_CONTEXT_FIELDS = (
+    "score",
+    "stage",
+    "temperature",
+    "lifecycle",
+    "status",
+    "stage_history",
+    "consumed",
+    "sent",
+    "prospect",
+)
+
+
+def task_row(input: CreateTaskInput, *, task_id: str) -> SalesTask:
+    task = input.task
+    due_at = task.due_at
+    if due_at is None and task.sla is not None:
+        due_at = input.at + task.sla
+    return SalesTask(
+        id=task_id,
+        key=task.key,
+        workflow_id=input.workflow_id,
+        prospect_id=input.prospect.id,
+        journey_id=input.journey_id,
+        kind=task.task_kind,
+        title=task.title,
+        description=task.description,
+        queue=task.queue,
+        assignee=task.assignee,
+        status="open",
+        reason=task.reason,
+        created_at=input.at,
+        due_at=due_at,
+        context=task_context(input.state),
+    )
+
+
+def task_context(state: JourneyState) -> dict[str, Any]:
+    """A JSON snapshot of the journey, frozen at the moment the task was created."""
+    snapshot = state.model_dump(mode="json")
+    return {name: snapshot[name] for name in _CONTEXT_FIELDS}
+
+
+async def insert_task(session: AsyncSession, *, row: SalesTask) -> bool:
+    """Insert the task unless it exists; True only for the call that inserted it."""
+    if await session.get(SalesTask, row.id) is not None:
+        return False
+    session.add(row)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        return False
+    return True
+
+
+async def remove_task(session: AsyncSession, *, task_id: str) -> None:
+    row = await session.get(SalesTask, task_id)
+    if row is not None:
+        await session.delete(row)
+        await session.commit()
+
+
+def notification_recipient(assignee: str | None, *, sales_inbox: str) -> str:
+    """The assignee when it is an address; a queue or a name goes to the shared inbox."""
+    return assignee if assignee and "@" in assignee else sales_inbox
+
+
+def notification_email(*, row: SalesTask, state: JourneyState, task_url: str) -> RenderedEmail:
+    prospect = state.prospect
+    who = prospect.first_name or prospect.email
+    company = f" ({prospect.company})" if prospect.company else ""
+    facts = [
+        ("Prospect", f"{prospect.first_name or ''} <{prospect.email}>{company}".strip()),
+        ("Why", row.reason),
+        ("Score", str(state.score)),
+        ("Stage", state.stage),
+        ("Consumed", _consumed(state.consumed)),
+        ("Deadline", _deadline(row.due_at)),
+    ]
+    if row.description:
+        facts.append(("Notes", row.description))
+    text = "\n".join(
+        [row.title, "", *(f"{label}: {value}" for label, value in facts), "", task_url]
+    )
+    items = "".join(
+        f"<li><strong>{html.escape(label)}:</strong> {html.escape(value)}</li>"
+        for label, value in facts
+    )
+    body = (
+        f"<p>{html.escape(row.title)}</p><ul>{items}</ul>"
+        f'<p><a href="{html.escape(task_url)}">Open the task</a></p>'
+    )
+    return RenderedEmail(
+        subject=f"New lead for you: {who}{company} — {row.title}",
+        html=body,
+        text=text + "\n",
+    )
+
+
+def _consumed(consumed: dict[str, datetime]) -> str:
+    if not consumed:
+        return "nothing yet"
+    by_time = sorted(consumed.items(), key=lambda item: item[1])
+    return ", ".join(f"{content_id} ({at:%Y-%m-%d})" for content_id, at in by_time)
+
+
+def _deadline(due_at: datetime | None) -> str:
+    if due_at is None:
+        return "none"
+    if due_at.tzinfo is not None:
+        due_at = due_at.astimezone(UTC)
+    return f"{due_at:%Y-%m-%d %H:%M} UTC"

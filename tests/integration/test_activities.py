@@ -1,0 +1,319 @@
+"""The activities against a real SMTP server (aiosmtpd) and a real SQLite database."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiosmtplib
+import pytest
+from sqlmodel import select
+from temporalio.exceptions import ApplicationError
+
+from activities import JourneyActivities
+from activities.message_ids import message_id_for
+from definitions.model import ContentItem, Sender
+from nurture.db import Database
+from nurture.links import LinkToken, read_token
+from nurture.settings import Settings
+from nurture.smtp_sink import MailSink, free_port
+from nurture.tables import DecisionRecord, Enrollment, SalesTask, SentEmail
+from workflows.commands import CreateTask, Decision
+from workflows.contract import CreateTaskInput, NextAction, RecordProjectionInput, SendEmailInput
+from workflows.state import JourneyState, Prospect
+
+AT = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+WORKFLOW_ID = "journey:onboarding:prospect:p-1"
+SENDER = Sender.model_validate({"from": "Anna <anna@acme.example>", "reply_to": "a@acme.example"})
+PROSPECT = Prospect(id="p-1", email="ada@example.com", first_name="Ada", company="Acme & Co")
+SUBJECT = "The buyer's guide for Acme & Co"
+EXPECTED_HEADERS = {
+    "Subject": SUBJECT,
+    "From": "Anna <anna@acme.example>",
+    "Reply-To": "a@acme.example",
+    "X-Nurture-Journey": "onboarding",
+    "X-Nurture-Prospect": "p-1",
+    "X-Nurture-Content": "guide",
+    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+}
+GUIDE_BODY = (
+    '<p>Hi {{ prospect.first_name }}, here is <a href="{{ link }}">{{ content.title }}</a>.</p>'
+    '<p><a href="{{ unsubscribe_link }}">Unsubscribe</a></p>'
+)
+
+
+@pytest.fixture
+def journey_activities(database: Database, settings: Settings) -> JourneyActivities:
+    return JourneyActivities(database, settings)
+
+
+def _send_input(*, key: str = f"{WORKFLOW_ID}/send/1", body: str = GUIDE_BODY) -> SendEmailInput:
+    return SendEmailInput(
+        key=key,
+        workflow_id=WORKFLOW_ID,
+        journey_id="onboarding",
+        journey_name="Onboarding",
+        version=1,
+        stage="aware",
+        prospect=PROSPECT,
+        content=ContentItem.model_validate(
+            {
+                "id": "guide",
+                "stage": "aware",
+                "title": "The buyer's guide",
+                "points": 5,
+                "link": "https://acme.example/guide",
+                "email": {
+                    "subject": "{{ content.title }} for {{ prospect.company }}",
+                    "body": body,
+                },
+            }
+        ),
+        sender=SENDER,
+        reason="sequence step 1 of aware",
+        at=AT,
+    )
+
+
+def _state(**changes: Any) -> JourneyState:
+    fields: dict[str, Any] = {
+        "prospect": PROSPECT,
+        "journey_id": "onboarding",
+        "version": 1,
+        "enrolled_at": AT - timedelta(days=10),
+        "stage": "consider",
+        "score": 55,
+        "consumed": {"guide": AT - timedelta(days=2)},
+        "last_activity_at": AT - timedelta(days=2),
+        **changes,
+    }
+    return JourneyState(**fields)
+
+
+def _task_input(*, assignee: str | None = "maria@acme.example") -> CreateTaskInput:
+    task = CreateTask(
+        key=f"{WORKFLOW_ID}/task/4",
+        task_kind="handoff",
+        title="Call about pricing",
+        queue="enterprise",
+        assignee=assignee,
+        sla=timedelta(hours=4),
+        reason="score reached 50",
+    )
+    return CreateTaskInput(
+        workflow_id=WORKFLOW_ID,
+        journey_id="onboarding",
+        version=1,
+        prospect=PROSPECT,
+        task=task,
+        state=_state(),
+        sender=SENDER,
+        at=AT,
+    )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    # SQLite hands datetimes back without their zone; they were stored as UTC.
+    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
+
+
+async def _rows(database: Database, table: Any) -> list[Any]:
+    async with database.session() as session:
+        return list((await session.exec(select(table))).all())
+
+
+def _token_in(text: str, pattern: str, settings: Settings) -> LinkToken:
+    found = re.search(pattern, text)
+    assert found is not None, f"{pattern!r} not in {text!r}"
+    return read_token(settings.link_secret, found[1])
+
+
+async def test_send_email_delivers_a_tracked_multipart_message(
+    journey_activities: JourneyActivities, smtp_sink: MailSink, settings: Settings
+) -> None:
+    message_id = await journey_activities.send_email(_send_input())
+
+    [caught] = await smtp_sink.wait_for(1)
+    mail = caught.message
+    assert caught.rcpt_tos == ("ada@example.com",)
+    assert message_id == message_id_for(f"{WORKFLOW_ID}/send/1", "anna@acme.example")
+    assert mail.get_content_type() == "multipart/alternative"
+    assert mail["Message-ID"] == message_id
+    assert {name: mail[name] for name in EXPECTED_HEADERS} == EXPECTED_HEADERS
+    unsubscribe = _token_in(
+        mail["List-Unsubscribe"], r"^<http://testserver/u/([\w.-]+)>$", settings
+    )
+    assert unsubscribe == LinkToken("unsubscribe", "p-1", "onboarding")
+    html_part, text_part = mail.get_body(("html",)), mail.get_body(("plain",))
+    assert html_part is not None and text_part is not None
+    click_pattern = r'href="http://testserver/t/([\w.-]+)"'
+    click = _token_in(html_part.get_content(), click_pattern, settings)
+    assert click == LinkToken("click", "p-1", "onboarding", "guide")
+    assert "(http://testserver/t/" in text_part.get_content()
+
+
+async def test_send_email_records_what_was_sent_at_the_workflow_time(
+    journey_activities: JourneyActivities, database: Database
+) -> None:
+    message_id = await journey_activities.send_email(_send_input())
+
+    [row] = await _rows(database, SentEmail)
+    assert (row.key, row.message_id, row.to_address, row.content_id) == (
+        f"{WORKFLOW_ID}/send/1",
+        message_id,
+        "ada@example.com",
+        "guide",
+    )
+    assert (row.subject, row.reason) == (SUBJECT, "sequence step 1 of aware")
+    assert _utc(row.sent_at) == AT
+
+
+async def test_sending_the_same_key_twice_sends_one_email(
+    journey_activities: JourneyActivities, smtp_sink: MailSink, database: Database
+) -> None:
+    first = await journey_activities.send_email(_send_input())
+    second = await journey_activities.send_email(_send_input())
+
+    assert first == second
+    assert len(smtp_sink.messages) == 1
+    assert len(await _rows(database, SentEmail)) == 1
+
+
+async def test_a_recipient_refused_with_550_is_a_non_retryable_address_rejection(
+    database: Database, settings: Settings, refusing_sink: MailSink
+) -> None:
+    refused = JourneyActivities(
+        database, settings.model_copy(update={"smtp_port": refusing_sink.port})
+    )
+
+    with pytest.raises(ApplicationError) as caught:
+        await refused.send_email(_send_input())
+
+    assert caught.value.type == "AddressRejected"
+    assert caught.value.non_retryable
+    assert "no such user" in str(caught.value)
+    assert await _rows(database, SentEmail) == []
+
+
+async def test_a_template_that_fails_to_render_is_a_non_retryable_error(
+    journey_activities: JourneyActivities, smtp_sink: MailSink, database: Database
+) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        await journey_activities.send_email(_send_input(body="<p>{{ prospect.nickname }}</p>"))
+
+    assert caught.value.type == "TemplateError"
+    assert caught.value.non_retryable
+    assert smtp_sink.messages == []
+    assert await _rows(database, SentEmail) == []
+
+
+async def test_creating_a_task_twice_makes_one_row_and_one_notification(
+    journey_activities: JourneyActivities, smtp_sink: MailSink, database: Database
+) -> None:
+    task_id = await journey_activities.create_task(_task_input())
+    assert await journey_activities.create_task(_task_input()) == task_id
+
+    [row] = await _rows(database, SalesTask)
+    assert (row.id, row.kind, row.status, row.queue) == (task_id, "handoff", "open", "enterprise")
+    assert _utc(row.due_at) == AT + timedelta(hours=4)
+    assert row.context["score"] == 55
+    assert row.context["prospect"]["email"] == "ada@example.com"
+    assert set(row.context["consumed"]) == {"guide"}
+
+    [caught] = await smtp_sink.wait_for(1)
+    mail = caught.message
+    assert caught.rcpt_tos == ("maria@acme.example",)
+    assert mail["Subject"] == "New lead for you: Ada (Acme & Co) — Call about pricing"
+    assert mail["Message-ID"] == message_id_for(
+        f"{WORKFLOW_ID}/task/4/notification", "anna@acme.example"
+    )
+    text_part = mail.get_body(("plain",))
+    assert text_part is not None
+    text = text_part.get_content()
+    for fact in (
+        "score reached 50",
+        "Score: 55",
+        "Stage: consider",
+        "guide (2025-03-01)",
+        "2025-03-03 13:00 UTC",
+        f"http://testserver/tasks/{task_id}",
+    ):
+        assert fact in text
+
+
+async def test_a_task_for_a_queue_is_mailed_to_the_sales_inbox(
+    journey_activities: JourneyActivities, smtp_sink: MailSink, settings: Settings
+) -> None:
+    await journey_activities.create_task(_task_input(assignee="enterprise-team"))
+
+    [caught] = await smtp_sink.wait_for(1)
+    assert caught.rcpt_tos == (settings.sales_inbox,)
+
+
+async def test_a_failed_notification_undoes_the_task_so_the_retry_notifies(
+    database: Database, settings: Settings, smtp_sink: MailSink
+) -> None:
+    unreachable = settings.model_copy(update={"smtp_port": free_port()})
+
+    with pytest.raises(aiosmtplib.SMTPConnectError):
+        await JourneyActivities(database, unreachable).create_task(_task_input())
+    assert await _rows(database, SalesTask) == []
+
+    await JourneyActivities(database, settings).create_task(_task_input())
+    assert len(await _rows(database, SalesTask)) == 1
+    assert len(await smtp_sink.wait_for(1)) == 1
+
+
+async def test_a_permanently_undeliverable_notification_keeps_the_task(
+    database: Database, settings: Settings, refusing_sink: MailSink
+) -> None:
+    refused = settings.model_copy(update={"smtp_port": refusing_sink.port})
+
+    task_id = await JourneyActivities(database, refused).create_task(_task_input())
+
+    assert [row.id for row in await _rows(database, SalesTask)] == [task_id]
+
+
+def _decision(seq: int, reason: str) -> Decision:
+    return Decision(seq=seq, at=AT + timedelta(minutes=seq), kind="points", reason=reason)
+
+
+def _projection(state: JourneyState, seqs: list[int], at: datetime) -> RecordProjectionInput:
+    next_action = NextAction(at=at + timedelta(days=1), description="send the FAQ")
+    return RecordProjectionInput(
+        workflow_id=WORKFLOW_ID,
+        state=state,
+        decisions=[_decision(seq, f"reason {seq} at {at:%H:%M}") for seq in seqs],
+        next_action=next_action if state.stage == "aware" else None,
+        at=at,
+    )
+
+
+async def test_record_projection_upserts_and_never_duplicates_decisions(
+    journey_activities: JourneyActivities, database: Database
+) -> None:
+    earlier = _state(stage="aware", score=10, decision_count=2)
+    later = _state(stage="consider", score=25, decision_count=3)
+
+    await journey_activities.record_projection(_projection(earlier, [1, 2], AT))
+    [enrollment] = await _rows(database, Enrollment)
+    assert (enrollment.stage, enrollment.next_action) == ("aware", "send the FAQ")
+
+    await journey_activities.record_projection(_projection(later, [2, 3], AT + timedelta(hours=1)))
+    await journey_activities.record_projection(_projection(later, [2, 3], AT + timedelta(hours=1)))
+    # A late retry of the first projection must not roll the enrollment back.
+    await journey_activities.record_projection(_projection(earlier, [1, 2], AT))
+
+    [enrollment] = await _rows(database, Enrollment)
+    assert (enrollment.stage, enrollment.score, enrollment.status) == ("consider", 25, "active")
+    assert (enrollment.next_action, enrollment.next_action_at) == (None, None)
+    assert _utc(enrollment.updated_at) == AT + timedelta(hours=1)
+    assert _utc(enrollment.enrolled_at) == AT - timedelta(days=10)
+    assert enrollment.state["score"] == 25
+    decisions = sorted(await _rows(database, DecisionRecord), key=lambda row: row.seq)
+    assert [(row.seq, row.reason) for row in decisions] == [
+        (1, "reason 1 at 09:00"),
+        (2, "reason 2 at 09:00"),
+        (3, "reason 3 at 10:00"),
+    ]

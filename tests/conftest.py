@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.temporal",
     "tests.fixtures.database",
     "tests.fixtures.smtp",
+    "tests.integration.journey_driver",
 ]

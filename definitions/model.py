@@ -159,6 +159,7 @@ class Guard(_Strict):
     stage_not_in: list[str] | None = None
     temperature_in: list[Temperature] | None = None
     lifecycle_in: list[Lifecycle] | None = None
+    status_in: list[Literal["active", "paused", "handed_off"]] | None = None
     min_score: int | None = None
     max_score: int | None = None
 

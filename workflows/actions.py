@@ -26,7 +26,14 @@ from definitions.model import (
 )
 from workflows import commands
 from workflows.matching import Happening, guard_holds, trigger_matches
-from workflows.state import Cursor, ScheduledActions, SentMessage, StageVisit, TaskRef
+from workflows.state import (
+    Cursor,
+    DeferredSend,
+    ScheduledActions,
+    SentMessage,
+    StageVisit,
+    TaskRef,
+)
 from workflows.turn import MAX_RULE_FIRINGS_PER_TURN, Turn
 
 
@@ -112,6 +119,11 @@ def move_to(turn: Turn, stage: str, reason: str, rule_id: str | None = None) -> 
 
 def send_content(turn: Turn, content_id: str, reason: str, rule_id: str | None = None) -> None:
     blocker = turn.send_blocker()
+    if blocker is not None and turn.is_paused and not turn.state.undeliverable:
+        # Pausing is not cancelling: the e-mail goes out when the prospect is back.
+        turn.state.deferred_sends.append(DeferredSend(content_id=content_id, reason=reason))
+        turn.decide("send_skipped", f"{content_id!r} deferred: {blocker}", rule_id=rule_id)
+        return
     if blocker is not None:
         turn.decide("send_skipped", f"not sent {content_id!r}: {blocker}", rule_id=rule_id)
         return
@@ -148,6 +160,7 @@ def end_journey(turn: Turn, status: str, reason: str, rule_id: str | None = None
     state.status = "completed" if status == "completed" else "unsubscribed"
     state.cursor = None
     state.scheduled = []
+    state.deferred_sends = []
     state.paused_until = None
     state.ended_reason = reason
     turn.decide("completed", f"journey {state.status}: {reason}", rule_id=rule_id)

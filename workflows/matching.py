@@ -46,6 +46,7 @@ def guard_holds(guard: Guard | None, state: JourneyState) -> bool:
         guard.stage_not_in is None or state.stage not in guard.stage_not_in,
         guard.temperature_in is None or state.temperature in guard.temperature_in,
         guard.lifecycle_in is None or state.lifecycle in guard.lifecycle_in,
+        guard.status_in is None or state.status in guard.status_in,
         guard.min_score is None or state.score >= guard.min_score,
         guard.max_score is None or state.score <= guard.max_score,
     )

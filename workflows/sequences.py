@@ -40,7 +40,11 @@ def run_due_steps(turn: Turn) -> bool:
         label = f"{cursor.stage} step {cursor.step + 1}"
         if isinstance(step, SendStep):
             cursor.step += 1
-            send_content(turn, step.send, f"{label} of the {cursor.stage} sequence")
+            if step.send in turn.state.consumed:
+                # They found it on their own (or a skip ahead was caused by reading it).
+                turn.decide("sequence_step", f"{label}: not sending {step.send!r}, already read")
+            else:
+                send_content(turn, step.send, f"{label} of the {cursor.stage} sequence")
         elif isinstance(step, WaitStep):
             cursor.step += 1
             cursor.due_at = turn.now + step.wait

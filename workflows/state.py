@@ -51,6 +51,13 @@ class ScheduledActions(BaseModel):
     cause: str
 
 
+class DeferredSend(BaseModel):
+    """A rule's e-mail that fell inside a pause; it goes out when the pause ends."""
+
+    content_id: str
+    reason: str
+
+
 class SentMessage(BaseModel):
     key: str
     content_id: str
@@ -84,6 +91,7 @@ class JourneyState(BaseModel):
     undeliverable: bool = False
     cursor: Cursor | None = None
     scheduled: list[ScheduledActions] = Field(default_factory=list)
+    deferred_sends: list[DeferredSend] = Field(default_factory=list)
     sent: list[SentMessage] = Field(default_factory=list)
     consumed: dict[str, datetime] = Field(default_factory=dict)
     tasks: list[TaskRef] = Field(default_factory=list)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from definitions.durations import format_duration
 from definitions.model import JourneyDefinition, SendStep
-from workflows.actions import fire, run_actions
+from workflows.actions import fire, run_actions, send_content
 from workflows.contract import NextAction
 from workflows.state import JourneyState
 from workflows.turn import Turn
@@ -31,6 +31,9 @@ def resume_if_due(turn: Turn) -> None:
     if state.status == "paused":
         state.status = "active"
     turn.decide("resumed", "pause ended; the journey continues where it stopped")
+    deferred, state.deferred_sends = state.deferred_sends, []
+    for item in deferred:
+        send_content(turn, item.content_id, f"{item.reason} (deferred by the pause)")
 
 
 def run_due_scheduled(turn: Turn) -> bool:

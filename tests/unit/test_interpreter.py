@@ -223,3 +223,36 @@ def test_command_keys_are_unique_and_stable() -> None:
     _state, outcome = interpreter.advance(small_journey(), first, START + 3 * DAY)
     keys = [c.key for c in outcome_a.commands + outcome.commands if isinstance(c, SendEmail)]
     assert len(keys) == len(set(keys)) == 2
+
+
+def test_a_sequence_does_not_send_what_the_prospect_already_read() -> None:
+    state, _ = interpreter.apply_event(
+        small_journey(), enrolled(), event("e1", "content_consumed", content_id="a2"), START
+    )
+    state, outcome = interpreter.advance(small_journey(), state, START + 3 * DAY)
+    assert sent_content(outcome) == []
+    assert any("not sending 'a2', already read" in d.reason for d in outcome.decisions)
+
+
+def test_a_rule_send_during_a_pause_goes_out_when_the_pause_ends() -> None:
+    state, _ = interpreter.apply_event(
+        small_journey(), enrolled(), event("c1", "content_consumed", content_id="c1"), START
+    )
+    turn_state = state.model_copy(update={"paused_until": START + 5 * DAY, "status": "paused"})
+    from workflows.actions import send_content
+    from workflows.turn import Turn
+
+    turn = Turn.begin(small_journey(), turn_state, START + DAY)
+    send_content(turn, "c2", "test rule")
+    assert turn.commands == [] and [d.content_id for d in turn.state.deferred_sends] == ["c2"]
+    state, outcome = interpreter.advance(small_journey(), turn.state, START + 5 * DAY)
+    assert sent_content(outcome) == ["c2"] and state.deferred_sends == []
+
+
+def test_status_guard_leaves_handed_off_prospects_alone() -> None:
+    from definitions.model import Guard
+    from workflows.matching import guard_holds
+
+    handed_off = enrolled().model_copy(update={"status": "handed_off"})
+    assert not guard_holds(Guard(status_in=["active", "paused"]), handed_off)
+    assert guard_holds(Guard(status_in=["handed_off"]), handed_off)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -49,7 +49,7 @@ def _run(steps: list[Any]) -> list[tuple[JourneyState, Any, Outcome, Any, Journe
     now = START
     state, _ = interpreter.enroll(definition, PROSPECT, now)
     events: dict[int, ProspectEvent] = {}
-    records = []
+    records: list[tuple[JourneyState, ProspectEvent | None, Outcome, datetime, JourneyState]] = []
     for step in steps:
         if step[0] == "wait":
             now += timedelta(minutes=step[1])

@@ -96,7 +96,7 @@ def next_action(definition: JourneyDefinition, state: JourneyState) -> NextActio
         candidates.append(
             NextAction(
                 at=state.last_activity_at + quiet,
-                description=f"rule {rule.id!r} after {format_duration(quiet)} without activity",
+                description=f"check rule {rule.id!r} ({format_duration(quiet)} without activity)",
             )
         )
     return min(candidates, key=lambda action: action.at, default=None)

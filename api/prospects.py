@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from typing import Literal
 
 from fastapi import APIRouter, HTTPException, status
 from sqlmodel import col, select
@@ -19,7 +20,7 @@ from api.deps import SessionDep, TemporalDep
 from api.schemas import ProspectJourneyOut, ProspectOut
 from nurture.tables import Enrollment, ProspectRecord
 from workflows.contract import STATE_QUERY, JourneyView, NextAction
-from workflows.state import TERMINAL_STATUSES
+from workflows.state import TERMINAL_STATUSES, JourneyState
 
 router = APIRouter(prefix="/prospects", tags=["prospects"])
 log = logging.getLogger(__name__)
@@ -27,23 +28,43 @@ log = logging.getLogger(__name__)
 QUERY_TIMEOUT = timedelta(seconds=2)
 
 
+# The fields a journey's live state and its projection row share, under the same names.
+_JOURNEY_FIELDS = (
+    "journey_id",
+    "version",
+    "stage",
+    "score",
+    "temperature",
+    "lifecycle",
+    "status",
+    "paused_until",
+    "enrolled_at",
+)
+
+
+def _journey_out(
+    source: Enrollment | JourneyState,
+    *,
+    workflow_id: str,
+    next_action: NextAction | None,
+    origin: Literal["workflow", "projection"],
+) -> ProspectJourneyOut:
+    return ProspectJourneyOut.model_validate(
+        {
+            "workflow_id": workflow_id,
+            **{field: getattr(source, field) for field in _JOURNEY_FIELDS},
+            "next_action": next_action,
+            "source": origin,
+        }
+    )
+
+
 def _from_projection(row: Enrollment) -> ProspectJourneyOut:
     next_action = None
     if row.next_action and row.next_action_at:
         next_action = NextAction(at=row.next_action_at, description=row.next_action)
-    return ProspectJourneyOut(
-        workflow_id=row.workflow_id,
-        journey_id=row.journey_id,
-        version=row.version,
-        stage=row.stage,
-        score=row.score,
-        temperature=row.temperature,
-        lifecycle=row.lifecycle,
-        status=row.status,
-        paused_until=row.paused_until,
-        next_action=next_action,
-        enrolled_at=row.enrolled_at,
-        source="projection",
+    return _journey_out(
+        row, workflow_id=row.workflow_id, next_action=next_action, origin="projection"
     )
 
 
@@ -57,20 +78,8 @@ async def _journey(temporal: Client, row: Enrollment) -> ProspectJourneyOut:
     except (RPCError, WorkflowQueryFailedError, WorkflowQueryRejectedError) as error:
         log.info("state query of %s failed (%s); using its projection", row.workflow_id, error)
         return _from_projection(row)
-    state = view.state
-    return ProspectJourneyOut(
-        workflow_id=row.workflow_id,
-        journey_id=state.journey_id,
-        version=state.version,
-        stage=state.stage,
-        score=state.score,
-        temperature=state.temperature,
-        lifecycle=state.lifecycle,
-        status=state.status,
-        paused_until=state.paused_until,
-        next_action=view.next_action,
-        enrolled_at=state.enrolled_at,
-        source="workflow",
+    return _journey_out(
+        view.state, workflow_id=row.workflow_id, next_action=view.next_action, origin="workflow"
     )
 
 

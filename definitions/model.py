@@ -26,16 +26,7 @@ ProspectEventType = Literal[
     "unsubscribed",
 ]
 InternalEventType = Literal["content_sent", "stage_entered"]
-TriggerEventType = Literal[
-    "content_consumed",
-    "form_submitted",
-    "email_replied",
-    "out_of_office",
-    "channel_contact",
-    "unsubscribed",
-    "content_sent",
-    "stage_entered",
-]
+TriggerEventType = Literal[ProspectEventType, InternalEventType]
 Temperature = Literal["cold", "warm", "hot"]
 Lifecycle = Literal["lead", "mql", "sql"]
 

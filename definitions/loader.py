@@ -42,19 +42,23 @@ def _line_of(path: tuple[PathPart, ...], index: LineIndex) -> int | None:
 
 
 def _document_path(loc: tuple[int | str, ...], document: Any) -> tuple[PathPart, ...]:
-    """Pydantic's error location minus the union tags it inserts, which are not in the file."""
+    """Pydantic's error location, less the parts it adds that are not in the file.
+
+    A tagged union puts its tag right before the field of the same name (`do[0].mark.mark`),
+    and a plain union names the member type (`then.HandOverToRule`) under a non-mapping value.
+    """
+    parts = [
+        part
+        for position, part in enumerate(loc)
+        if not (position + 1 < len(loc) and part in _UNION_TAGS and loc[position + 1] == part)
+    ]
     path: list[PathPart] = []
     node = document
-    for part in loc:
-        if _has_child(node, part):
-            path.append(part)
-            node = node[part]
-        elif isinstance(node, dict | list):
-            # A tag (e.g. 'send') or a key that is missing: keep missing keys, drop tags.
-            if isinstance(node, dict) and not _is_union_tag(part, node):
-                path.append(part)
-            node = None
-        # Past the document (missing key's children): nothing more to add.
+    for part in parts:
+        if not isinstance(node, dict | list) and path:
+            break  # below a scalar: the rest names union members, not the document
+        path.append(part)
+        node = node[part] if _has_child(node, part) else None
     return tuple(path)
 
 
@@ -62,10 +66,6 @@ def _has_child(node: Any, part: int | str) -> bool:
     if isinstance(node, dict):
         return part in node
     return isinstance(node, list) and isinstance(part, int) and part < len(node)
-
-
-def _is_union_tag(part: int | str, node: dict[str, Any]) -> bool:
-    return isinstance(part, str) and part in _UNION_TAGS and part not in node
 
 
 # Tags of the step and action unions (definitions.model); pydantic puts them in error paths.

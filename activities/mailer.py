@@ -21,13 +21,14 @@ from definitions.model import Sender
 from definitions.templates import RenderedEmail, render_email, template_context
 from nurture.links import make_click_token, make_unsubscribe_token, tracked_link, unsubscribe_link
 from nurture.settings import Settings
-from workflows.contract import SendEmailInput
-
-ADDRESS_REJECTED = "AddressRejected"
-SMTP_AUTH_FAILED = "SmtpAuthFailed"
-SMTP_REFUSED = "SmtpRefused"
-RECIPIENT_DEFERRED = "RecipientDeferred"
-TEMPLATE_ERROR = "TemplateError"
+from workflows.contract import (
+    ADDRESS_REJECTED,
+    RECIPIENT_DEFERRED,
+    SMTP_AUTH_FAILED,
+    SMTP_REFUSED,
+    TEMPLATE_ERROR,
+    SendEmailInput,
+)
 
 
 def build_message(

@@ -60,12 +60,8 @@ class Delivery:
         return "; ".join(notes) or None
 
 
-def _utc(moment: datetime) -> datetime:
-    return as_utc(moment).astimezone(UTC)
-
-
 def _stamped(event: ProspectEvent, now: datetime) -> ProspectEvent:
-    occurred_at = _utc(event.occurred_at) if event.occurred_at is not None else now
+    occurred_at = as_utc(event.occurred_at) if event.occurred_at is not None else now
     return event.model_copy(update={"occurred_at": occurred_at})
 
 
@@ -76,7 +72,7 @@ def _from_record(record: EventRecord) -> ProspectEvent:
             "id": record.id,
             "prospect_id": record.prospect_id,
             "type": record.type,
-            "occurred_at": _utc(record.occurred_at),
+            "occurred_at": record.occurred_at,
             "data": record.data,
         }
     )

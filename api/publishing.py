@@ -105,9 +105,7 @@ async def find_version(
 
 
 def _same(row: JourneyVersion, definition: JourneyDefinition) -> bool:
-    return stored_form(definition_of(row)) == stored_form(
-        definition.model_copy(update={"version": row.version})
-    )
+    return row.definition == stored_form(definition.model_copy(update={"version": row.version}))
 
 
 async def publish(

@@ -32,7 +32,7 @@ _UNION_TAGS = frozenset({_SINGLE, _BATCH, *get_args(ProspectEventType)})
 
 def as_utc(moment: datetime) -> datetime:
     """A client's datetime without a zone is taken as UTC, the only zone stored."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _one_or_many(value: Any) -> str:

@@ -294,8 +294,14 @@ class JourneyDefinition(_Strict):
     def stage_index(self, stage_id: str) -> int:
         return next(i for i, stage in enumerate(self.stages) if stage.id == stage_id)
 
+    def find_content(self, content_id: str | None) -> ContentItem | None:
+        return next((item for item in self.content if item.id == content_id), None)
+
     def content_item(self, content_id: str) -> ContentItem:
-        return next(item for item in self.content if item.id == content_id)
+        item = self.find_content(content_id)
+        if item is None:
+            raise KeyError(f"no content {content_id!r} in journey {self.journey!r}")
+        return item
 
     def rule(self, rule_id: str) -> Rule:
         return next(rule for rule in self.rules if rule.id == rule_id)

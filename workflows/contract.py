@@ -24,6 +24,18 @@ CREATE_TASK_ACTIVITY = "create_task"
 RECORD_PROJECTION_ACTIVITY = "record_projection"
 
 
+# Why a send failed, as the activity reports it (ApplicationError.type). The permanent ones are
+# not retried; the workflow records them, and a rejected address stops all further sending.
+ADDRESS_REJECTED = "AddressRejected"
+SMTP_AUTH_FAILED = "SmtpAuthFailed"
+SMTP_REFUSED = "SmtpRefused"
+TEMPLATE_ERROR = "TemplateError"
+RECIPIENT_DEFERRED = "RecipientDeferred"  # 4xx: retried like any transient failure
+PERMANENT_SEND_FAILURES = frozenset(
+    {ADDRESS_REJECTED, SMTP_AUTH_FAILED, SMTP_REFUSED, TEMPLATE_ERROR}
+)
+
+
 def journey_workflow_id(journey_id: str, prospect_id: str) -> str:
     """Business key, so enrolling the same prospect twice finds the running journey."""
     return f"journey:{journey_id}:prospect:{prospect_id}"

@@ -113,12 +113,12 @@ def _run_score_rules(turn: Turn, score_before: int) -> bool:
 def _happening(definition: JourneyDefinition, event: ProspectEvent) -> Happening:
     data = event.data
     content_id = getattr(data, "content_id", None)
-    known = {item.id: item.stage for item in definition.content}
+    item = definition.find_content(content_id)
     return Happening(
         type=event.type,
         event_id=event.id,
         content_id=content_id,
-        content_stage=known.get(content_id) if content_id else None,
+        content_stage=item.stage if item else None,
         form_id=getattr(data, "form_id", None),
         channel=getattr(data, "channel", None),
     )
@@ -126,8 +126,8 @@ def _happening(definition: JourneyDefinition, event: ProspectEvent) -> Happening
 
 def _on_content_consumed(turn: Turn, event: ProspectEvent) -> None:
     content_id = getattr(event.data, "content_id", "")
-    known = {item.id for item in turn.definition.content}
-    if content_id not in known:
+    item = turn.definition.find_content(content_id)
+    if item is None:
         turn.decide(
             "event_ignored",
             f"no points: {content_id!r} is not in this journey's catalogue",
@@ -139,7 +139,6 @@ def _on_content_consumed(turn: Turn, event: ProspectEvent) -> None:
             "event_ignored", f"no points: {content_id!r} was already consumed", event_id=event.id
         )
         return
-    item = turn.definition.content_item(content_id)
     turn.state.consumed[content_id] = event.occurred_at or turn.now
     add_points(turn, item.points, f"consumed {content_id!r}, a {item.stage}-stage item")
 

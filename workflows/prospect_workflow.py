@@ -19,8 +19,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows import interpreter
     from workflows.commands import Command, CreateTask, Decision, Outcome, SendEmail
     from workflows.contract import (
+        ADDRESS_REJECTED,
         CREATE_TASK_ACTIVITY,
         EVENT_SIGNAL,
+        PERMANENT_SEND_FAILURES,
         RECORD_PROJECTION_ACTIVITY,
         SEND_EMAIL_ACTIVITY,
         STATE_QUERY,
@@ -41,10 +43,9 @@ _PATIENT_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2),
     backoff_coefficient=2.0,
     maximum_interval=timedelta(minutes=5),
-    non_retryable_error_types=["AddressRejected", "TemplateError", "SmtpAuthFailed", "SmtpRefused"],
+    non_retryable_error_types=sorted(PERMANENT_SEND_FAILURES),
 )
 _ACTIVITY_TIMEOUT = timedelta(minutes=2)
-_PERMANENT_SEND_FAILURES = {"AddressRejected", "TemplateError", "SmtpAuthFailed", "SmtpRefused"}
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -164,14 +165,14 @@ class ProspectJourneyWorkflow:
         except ActivityError as error:
             cause = error.cause
             failure_type = cause.type if isinstance(cause, ApplicationError) else None
-            if failure_type not in _PERMANENT_SEND_FAILURES:
+            if failure_type not in PERMANENT_SEND_FAILURES:
                 raise
             state, outcome = interpreter.record_send_failure(
                 definition,
                 self._current,
                 content_id=command.content_id,
                 reason=f"{failure_type}: {cause}",
-                address_rejected=failure_type == "AddressRejected",
+                address_rejected=failure_type == ADDRESS_REJECTED,
                 now=workflow.now(),
             )
             self._state = state

@@ -8,19 +8,28 @@ import logging
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities import JourneyActivities
+from activities import JourneyActivities, SalesActivities
 from nurture.db import Database
 from nurture.settings import Settings
 from nurture.temporal_client import connect_temporal
 from workflows.prospect_workflow import ProspectJourneyWorkflow
 
 
-def build_worker(client: Client, *, task_queue: str, activities: JourneyActivities) -> Worker:
+def build_worker(client: Client, *, task_queue: str, db: Database, settings: Settings) -> Worker:
+    journeys = JourneyActivities(db, settings)
+    sales = SalesActivities(db, settings, client)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[ProspectJourneyWorkflow],
-        activities=[activities.send_email, activities.create_task, activities.record_projection],
+        activities=[
+            journeys.send_email,
+            journeys.record_projection,
+            sales.create_task,
+            sales.escalate_task,
+            sales.notify_reassigned,
+            sales.enroll_contact,
+        ],
     )
 
 
@@ -29,9 +38,7 @@ async def run_worker(settings: Settings) -> None:
     db = Database.from_url(settings.database_url)
     await db.create_tables()
     client = await connect_temporal(settings)
-    worker = build_worker(
-        client, task_queue=settings.task_queue, activities=JourneyActivities(db, settings)
-    )
+    worker = build_worker(client, task_queue=settings.task_queue, db=db, settings=settings)
     logging.getLogger("nurture").info("worker polling task queue %r", settings.task_queue)
     try:
         await worker.run()

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from definitions.templates import RenderedEmail
 from nurture.tables import SalesTask
 from workflows.contract import CreateTaskInput
-from workflows.state import JourneyState
+from workflows.state import JourneyState, Prospect
 
 # The parts of the journey a salesperson needs to pick up the conversation.
 _CONTEXT_FIELDS = (
@@ -28,7 +28,7 @@ _CONTEXT_FIELDS = (
 )
 
 
-def task_row(input: CreateTaskInput, *, task_id: str) -> SalesTask:
+def task_row(input: CreateTaskInput, *, task_id: str, assignee: str | None) -> SalesTask:
     task = input.task
     due_at = task.due_at
     if due_at is None and task.sla is not None:
@@ -43,12 +43,13 @@ def task_row(input: CreateTaskInput, *, task_id: str) -> SalesTask:
         title=task.title,
         description=task.description,
         queue=task.queue,
-        assignee=task.assignee,
+        assignee=assignee,
         status="open",
         reason=task.reason,
         created_at=input.at,
         due_at=due_at,
         context=task_context(input.state),
+        message=task.message,
     )
 
 
@@ -83,20 +84,31 @@ def notification_recipient(assignee: str | None, *, sales_inbox: str) -> str:
     return assignee if assignee and "@" in assignee else sales_inbox
 
 
-def notification_email(*, row: SalesTask, state: JourneyState, task_url: str) -> RenderedEmail:
-    prospect = state.prospect
+def notification_email(
+    *, row: SalesTask, task_url: str, headline: str = "New lead for you"
+) -> RenderedEmail:
+    """The e-mail that tells a salesperson about a task: new, overdue, or passed to them.
+
+    Built from the row alone (its journey snapshot included), so every notice about a task
+    can be sent long after the workflow created it.
+    """
+    context = row.context
+    prospect = Prospect.model_validate(context["prospect"])
     who = prospect.first_name or prospect.email
     company = f" ({prospect.company})" if prospect.company else ""
     facts = [
         ("Prospect", f"{prospect.first_name or ''} <{prospect.email}>{company}".strip()),
         ("Why", row.reason),
-        ("Score", str(state.score)),
-        ("Stage", state.stage),
-        ("Consumed", _consumed(state.consumed)),
+        ("Score", str(context.get("score", 0))),
+        ("Stage", str(context.get("stage", ""))),
+        ("Consumed", _consumed(context.get("consumed", {}))),
+        ("Assignee", row.assignee or "unassigned"),
         ("Deadline", _deadline(row.due_at)),
     ]
     if row.description:
         facts.append(("Notes", row.description))
+    if row.message:
+        facts.append(("They wrote", row.message))
     text = "\n".join(
         [row.title, "", *(f"{label}: {value}" for label, value in facts), "", task_url]
     )
@@ -109,17 +121,17 @@ def notification_email(*, row: SalesTask, state: JourneyState, task_url: str) ->
         f'<p><a href="{html.escape(task_url)}">Open the task</a></p>'
     )
     return RenderedEmail(
-        subject=f"New lead for you: {who}{company} — {row.title}",
+        subject=f"{headline}: {who}{company} — {row.title}",
         html=body,
         text=text + "\n",
     )
 
 
-def _consumed(consumed: dict[str, datetime]) -> str:
+def _consumed(consumed: dict[str, str]) -> str:
     if not consumed:
         return "nothing yet"
     by_time = sorted(consumed.items(), key=lambda item: item[1])
-    return ", ".join(f"{content_id} ({at:%Y-%m-%d})" for content_id, at in by_time)
+    return ", ".join(f"{content_id} ({at[:10]})" for content_id, at in by_time)
 
 
 def _deadline(due_at: datetime | None) -> str:

@@ -24,11 +24,29 @@ ProspectEventType = Literal[
     "out_of_office",
     "channel_contact",
     "unsubscribed",
+    "email_bounced",
+    "sales_outcome",
 ]
-InternalEventType = Literal["content_sent", "stage_entered"]
+# `resurfaced` happens on the date a salesperson gave with a `not_now` outcome.
+InternalEventType = Literal["content_sent", "stage_entered", "resurfaced"]
 TriggerEventType = Literal[ProspectEventType, InternalEventType]
 Temperature = Literal["cold", "warm", "hot"]
-Lifecycle = Literal["lead", "mql", "sql"]
+Lifecycle = Literal["lead", "mql", "sql", "customer"]
+
+# What a salesperson reports on a task (article 004: the outcome goes back to marketing).
+SalesOutcomeKind = Literal[
+    "contacted",
+    "meeting_booked",
+    "qualified",
+    "not_now",
+    "wrong_person",
+    "disqualified",
+    "won",
+    "lost",
+]
+SALES_OUTCOMES: tuple[str, ...] = SalesOutcomeKind.__args__  # type: ignore[attr-defined]
+# Outcomes that show the salesperson acted while the task goes on; the others close it.
+PROGRESS_OUTCOMES = frozenset({"contacted", "meeting_booked"})
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 
@@ -139,6 +157,13 @@ class Trigger(_Strict):
     form: str | None = None
     channel: str | None = None
     stage: str | None = Field(default=None, description="For `stage_entered`: which stage.")
+    outcome: SalesOutcomeKind | None = Field(
+        default=None, description="For `sales_outcome`: which outcome."
+    )
+    alternate_contact: bool | None = Field(
+        default=None,
+        description="For `out_of_office`: true matches only autoreplies naming someone else.",
+    )
     score_at_least: int | None = None
     inactive_for: Duration | None = None
 
@@ -200,6 +225,18 @@ class Pause(_Strict):
     pause: Duration
 
 
+class EnrollNewContactSpec(_Strict):
+    journey: str | None = Field(
+        default=None, description="The journey to enrol them in; this journey when omitted."
+    )
+
+
+class EnrollNewContact(_Strict):
+    """Start nurturing the right person a salesperson named with a `wrong_person` outcome."""
+
+    enroll_new_contact: EnrollNewContactSpec
+
+
 class Complete(_Strict):
     complete: str = Field(min_length=1, description="Why the journey ends here.")
 
@@ -214,6 +251,7 @@ _ACTION_KINDS = (
     "stop_sequence",
     "pause",
     "complete",
+    "enroll_new_contact",
 )
 
 
@@ -231,7 +269,8 @@ Action = Annotated[
     | Annotated[SendAction, Tag("send")]
     | Annotated[StopSequence, Tag("stop_sequence")]
     | Annotated[Pause, Tag("pause")]
-    | Annotated[Complete, Tag("complete")],
+    | Annotated[Complete, Tag("complete")]
+    | Annotated[EnrollNewContact, Tag("enroll_new_contact")],
     Discriminator(
         _action_kind,
         custom_error_type="action_kind",
@@ -262,6 +301,33 @@ class Rule(_Strict):
         return self.when.score_at_least is not None
 
 
+class EscalationStep(_Strict):
+    after: Duration = Field(description="How long after the task's deadline.")
+    do: Literal["remind", "notify_manager", "reassign"]
+
+
+class Queue(_Strict):
+    """Salespeople who share work, how a task picks one of them, and what an overdue task does."""
+
+    id: Slug
+    members: list[str] = Field(min_length=1, description="E-mail addresses of the salespeople.")
+    manager: str | None = None
+    route_by: str | None = Field(
+        default=None,
+        description="A prospect attribute (e.g. country) whose value picks the member in "
+        "`routes`; round robin when it is missing or has no route.",
+    )
+    routes: dict[str, str] = Field(default_factory=dict)
+    escalation: list[EscalationStep] = Field(default_factory=list)
+
+
+class Sales(_Strict):
+    queues: list[Queue] = Field(default_factory=list)
+
+    def queue(self, queue_id: str | None) -> Queue | None:
+        return next((queue for queue in self.queues if queue.id == queue_id), None)
+
+
 class Sender(_Strict):
     from_address: str = Field(alias="from", min_length=3)
     reply_to: str | None = None
@@ -289,6 +355,7 @@ class JourneyDefinition(_Strict):
     content: list[ContentItem] = Field(default_factory=list)
     sequences: dict[str, Sequence] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
+    sales: Sales = Field(default_factory=Sales)
 
     # Lookups used by the interpreter; definitions are frozen so these never go stale.
     def stage_index(self, stage_id: str) -> int:

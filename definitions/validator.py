@@ -16,6 +16,8 @@ from jinja2 import TemplateError
 from definitions.cycles import immediate_move_cycles
 from definitions.errors import PathPart
 from definitions.model import (
+    CreateTask,
+    HandOff,
     HandOverToRule,
     JourneyDefinition,
     MoveTo,
@@ -35,8 +37,18 @@ _NARROWERS_BY_EVENT: dict[str, frozenset[str]] = {
     "form_submitted": frozenset({"form"}),
     "channel_contact": frozenset({"channel"}),
     "stage_entered": frozenset({"stage"}),
+    "sales_outcome": frozenset({"outcome"}),
+    "out_of_office": frozenset({"alternate_contact"}),
 }
-_NARROWERS = ("content", "content_stage", "form", "channel", "stage")
+_NARROWERS = (
+    "content",
+    "content_stage",
+    "form",
+    "channel",
+    "stage",
+    "outcome",
+    "alternate_contact",
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,7 @@ def validate(definition: JourneyDefinition) -> list[Problem]:
         _rules,
         _reply_is_handled,
         _cycles,
+        _queues,
     )
     return [problem for check in checks for problem in check(definition)]
 
@@ -259,6 +272,50 @@ def _cycles(definition: JourneyDefinition) -> Iterator[Problem]:
             ("sequences", cycle[0]) if cycle[0] in definition.sequences else ("rules",),
             "a cycle of immediate moves with no wait: " + " -> ".join([*cycle, cycle[0]]),
         )
+
+
+def _queues(definition: JourneyDefinition) -> Iterator[Problem]:
+    queues = definition.sales.queues
+    for position, queue in enumerate(queues):
+        path: tuple[PathPart, ...] = ("sales", "queues", position)
+        for index, member in enumerate(queue.members):
+            if "@" not in member:
+                yield Problem((*path, "members", index), f"{member!r} is not an e-mail address")
+        for value, member in queue.routes.items():
+            if member not in queue.members:
+                yield Problem((*path, "routes", value), _unknown("member", member, queue.members))
+        for index, step in enumerate(queue.escalation):
+            if step.do == "notify_manager" and queue.manager is None:
+                yield Problem(
+                    (*path, "escalation", index, "do"),
+                    "`notify_manager` needs the queue's `manager`",
+                )
+            if step.do == "reassign" and len(queue.members) < 2:
+                yield Problem(
+                    (*path, "escalation", index, "do"),
+                    "`reassign` needs at least two members to pass the task on to",
+                )
+        steps = [step.after for step in queue.escalation]
+        if steps != sorted(steps):
+            yield Problem((*path, "escalation"), "escalation steps must be in order of `after`")
+    if not queues:
+        return  # without configured queues a queue name only labels the task
+    known = [queue.id for queue in queues]
+    for position, rule in enumerate(definition.rules):
+        for index, action in enumerate(rule.do):
+            spec = (
+                action.handoff
+                if isinstance(action, HandOff)
+                else action.task
+                if isinstance(action, CreateTask)
+                else None
+            )
+            if spec is not None and spec.queue is not None and spec.queue not in known:
+                key = "handoff" if isinstance(action, HandOff) else "task"
+                yield Problem(
+                    ("rules", position, "do", index, key, "queue"),
+                    _unknown("queue", spec.queue, known),
+                )
 
 
 def _unknown(kind: str, value: str, known: Iterable[str]) -> str:

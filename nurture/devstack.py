@@ -146,7 +146,6 @@ async def run_dev(options: DevOptions, console: Console) -> int:
 
 async def _start(options: DevOptions, stack: AsyncExitStack, console: Console) -> _Running:
     # Imported here so `nurture validate` does not load the worker and the API.
-    from activities import JourneyActivities
     from api.app import create_app
     from worker import build_worker
 
@@ -178,9 +177,7 @@ async def _start(options: DevOptions, stack: AsyncExitStack, console: Console) -
     if options.demo:
         running.journeys = await publish_demo_journeys(db, console)
 
-    worker = build_worker(
-        client, task_queue=settings.task_queue, activities=JourneyActivities(db, settings)
-    )
+    worker = build_worker(client, task_queue=settings.task_queue, db=db, settings=settings)
     worker_task = asyncio.create_task(worker.run(), name="worker")
     running.tasks["worker"] = worker_task
     stack.push_async_callback(_stop_worker, worker.shutdown, worker_task)

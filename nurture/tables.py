@@ -132,6 +132,28 @@ class SalesTask(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UtcDateTime)
     due_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    # The prospect's own words that led to the task (a reply with the quoted history stripped).
+    message: str | None = Field(default=None, sa_column=Column(Text))
+    # What sales reported: the lead-quality feedback marketing learns from (article 004).
+    outcome: str | None = Field(default=None, index=True)
+    outcome_reason: str | None = Field(default=None, sa_column=Column(Text))
+    outcome_note: str | None = Field(default=None, sa_column=Column(Text))
+    bant: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    first_action_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    sla_breached: bool = False
+    # Escalation steps and notifications done, by command key, so a retry does none twice.
+    notices: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+
+
+class QueueCursor(SQLModel, table=True):
+    """Where round-robin assignment stands in each queue, shared by every worker."""
+
+    __tablename__ = "queue_cursors"
+
+    queue: str = Field(primary_key=True, max_length=64)
+    journey_id: str = Field(primary_key=True, max_length=64)
+    turns: int = 0
 
 
 class DecisionRecord(SQLModel, table=True):

@@ -15,6 +15,7 @@ from definitions.model import (
     AddPoints,
     Complete,
     CreateTask,
+    EnrollNewContact,
     HandOff,
     MarkAction,
     MoveTo,
@@ -170,22 +171,45 @@ def _task(
     turn: Turn, spec: TaskSpec, task_kind: Literal["handoff", "task"], reason: str, rule_id: str
 ) -> None:
     key = turn.next_key(task_kind)
+    task_id = commands.task_id_for(key)
+    due_at = turn.now + spec.sla if spec.sla else None
     turn.commands.append(
         commands.CreateTask(
             key=key,
+            task_id=task_id,
             task_kind=task_kind,
             title=spec.title,
             description=spec.description,
             queue=spec.queue,
             assignee=spec.assignee,
             sla=spec.sla,
-            due_at=turn.now + spec.sla if spec.sla else None,
+            due_at=due_at,
             reason=reason,
+            message=_prospect_words(turn),
         )
     )
-    turn.state.tasks.append(TaskRef(key=key, title=spec.title, kind=task_kind, at=turn.now))
+    turn.state.tasks.append(
+        TaskRef(
+            key=key,
+            id=task_id,
+            title=spec.title,
+            kind=task_kind,
+            at=turn.now,
+            queue=spec.queue,
+            assignee=spec.assignee,
+            due_at=due_at,
+        )
+    )
     who = spec.assignee or (f"queue {spec.queue}" if spec.queue else "the sales inbox")
     turn.decide("task", f"{task_kind} to {who}: {spec.title!r} ({reason})", rule_id=rule_id)
+
+
+def _prospect_words(turn: Turn) -> str | None:
+    """What the prospect wrote, when this turn applies a reply or an autoreply."""
+    if turn.event is None:
+        return None
+    text = getattr(turn.event.data, "text", None)
+    return text if isinstance(text, str) and text.strip() else None
 
 
 def _on_add_points(turn: Turn, action: AddPoints, reason: str, rule_id: str) -> None:
@@ -237,6 +261,33 @@ def _on_complete(turn: Turn, action: Complete, reason: str, rule_id: str) -> Non
     end_journey(turn, "completed", f"{action.complete} ({reason})", rule_id)
 
 
+def _on_enroll_new_contact(turn: Turn, action: EnrollNewContact, reason: str, rule_id: str) -> None:
+    contact = getattr(turn.event.data, "new_contact", None) if turn.event else None
+    if contact is None:
+        turn.decide(
+            "event_ignored", "no new contact enrolled: the outcome names nobody", rule_id=rule_id
+        )
+        return
+    journey_id = action.enroll_new_contact.journey or turn.definition.journey
+    turn.commands.append(
+        commands.EnrollContact(
+            key=turn.next_key("enroll"),
+            journey_id=journey_id,
+            email=contact.email,
+            first_name=contact.first_name,
+            company=contact.company or turn.state.prospect.company,
+            timezone=contact.timezone or turn.state.prospect.timezone,
+            referred_by=turn.state.prospect.id,
+            reason=reason,
+        )
+    )
+    turn.decide(
+        "task",
+        f"enrol {contact.email} in {journey_id}: the right person ({reason})",
+        rule_id=rule_id,
+    )
+
+
 _HANDLERS: dict[type, Callable[[Turn, Any, str, str], None]] = {
     AddPoints: _on_add_points,
     MoveTo: _on_move_to,
@@ -247,4 +298,5 @@ _HANDLERS: dict[type, Callable[[Turn, Any, str, str], None]] = {
     StopSequence: _on_stop_sequence,
     Pause: _on_pause,
     Complete: _on_complete,
+    EnrollNewContact: _on_enroll_new_contact,
 }

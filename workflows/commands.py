@@ -7,10 +7,20 @@ e-mail or task again and the adapters can apply it once.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+
+def stable_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def task_id_for(key: str) -> str:
+    """The task's public id: short, opaque, and the same on every retry and replay."""
+    return stable_digest(key)[:16]
 
 
 class SendEmail(BaseModel):
@@ -23,6 +33,7 @@ class SendEmail(BaseModel):
 class CreateTask(BaseModel):
     kind: Literal["create_task"] = "create_task"
     key: str
+    task_id: str = ""
     task_kind: Literal["handoff", "task"]
     title: str
     description: str | None = None
@@ -31,9 +42,43 @@ class CreateTask(BaseModel):
     sla: timedelta | None = None
     due_at: datetime | None = None
     reason: str
+    # The prospect's own words that led to the task (a reply, quoted history stripped).
+    message: str | None = None
 
 
-Command = SendEmail | CreateTask
+class EscalateTask(BaseModel):
+    """An overdue task's next escalation step, as its queue defines it."""
+
+    kind: Literal["escalate_task"] = "escalate_task"
+    key: str
+    task_id: str
+    action: Literal["remind", "notify_manager", "reassign"]
+    reason: str
+
+
+class NotifyReassigned(BaseModel):
+    kind: Literal["notify_reassigned"] = "notify_reassigned"
+    key: str
+    task_id: str
+    assignee: str
+    reason: str
+
+
+class EnrollContact(BaseModel):
+    """Start a journey for someone else (the right person a salesperson named)."""
+
+    kind: Literal["enroll_contact"] = "enroll_contact"
+    key: str
+    journey_id: str
+    email: str
+    first_name: str | None = None
+    company: str | None = None
+    timezone: str | None = None
+    referred_by: str
+    reason: str
+
+
+Command = SendEmail | CreateTask | EscalateTask | NotifyReassigned | EnrollContact
 
 
 class Decision(BaseModel):
@@ -59,10 +104,15 @@ class Decision(BaseModel):
         "scheduled",
         "status",
         "completed",
+        "escalated",
+        "outcome",
+        "resurfaced",
     ]
     reason: str
     rule_id: str | None = None
     event_id: str | None = None
+    score: int | None = Field(default=None, description="The score after a points change.")
+    stage: str | None = Field(default=None, description="The stage after a move.")
 
 
 class Outcome(BaseModel):

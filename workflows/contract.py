@@ -10,8 +10,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from definitions.model import ContentItem, JourneyDefinition, Sender
-from workflows.commands import CreateTask, Decision
+from definitions.model import ContentItem, JourneyDefinition, Queue, Sender
+from workflows.commands import CreateTask, Decision, EnrollContact, EscalateTask, NotifyReassigned
 from workflows.events import ProspectEvent
 from workflows.state import JourneyState, Prospect
 
@@ -22,6 +22,9 @@ STATE_QUERY = "state"
 SEND_EMAIL_ACTIVITY = "send_email"
 CREATE_TASK_ACTIVITY = "create_task"
 RECORD_PROJECTION_ACTIVITY = "record_projection"
+ESCALATE_TASK_ACTIVITY = "escalate_task"
+NOTIFY_REASSIGNED_ACTIVITY = "notify_reassigned"
+ENROLL_CONTACT_ACTIVITY = "enroll_contact"
 
 
 # Why a send failed, as the activity reports it (ApplicationError.type). The permanent ones are
@@ -88,6 +91,33 @@ class CreateTaskInput(BaseModel):
     # A snapshot of the journey so the salesperson sees the whole history with the task.
     state: JourneyState
     sender: Sender
+    at: datetime
+    # The queue's members and routing, when the definition configures the task's queue.
+    queue: Queue | None = None
+
+
+class TaskAssignment(BaseModel):
+    task_id: str
+    assignee: str | None
+
+
+class EscalateTaskInput(BaseModel):
+    command: EscalateTask
+    journey_id: str
+    queue: Queue | None
+    prospect: Prospect
+    sender: Sender
+    at: datetime
+
+
+class NotifyReassignedInput(BaseModel):
+    command: NotifyReassigned
+    sender: Sender
+    at: datetime
+
+
+class EnrollContactInput(BaseModel):
+    command: EnrollContact
     at: datetime
 
 

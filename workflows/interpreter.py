@@ -15,8 +15,22 @@ from definitions.durations import format_duration
 from definitions.model import JourneyDefinition
 from workflows.actions import add_points, end_journey, fire, fire_rules, pause_until, stop_sequence
 from workflows.commands import Outcome
-from workflows.events import ACTIVITY_EVENT_TYPES, ProspectEvent
+from workflows.events import (
+    ACTIVITY_EVENT_TYPES,
+    EmailBounced,
+    OutOfOffice,
+    ProspectEvent,
+    SalesOutcome,
+    TaskReassigned,
+)
+from workflows.local_time import local_resume_time
 from workflows.matching import Happening
+from workflows.sales import (
+    apply_outcome,
+    apply_reassignment,
+    run_due_escalations,
+    run_due_resurface,
+)
 from workflows.sequences import match_waiting_step, run_due_steps
 from workflows.state import (
     APPLIED_EVENT_IDS_KEPT,
@@ -25,7 +39,7 @@ from workflows.state import (
     Prospect,
     StageVisit,
 )
-from workflows.timing import local_resume_time, resume_if_due, run_due_inactivity, run_due_scheduled
+from workflows.timing import resume_if_due, run_due_inactivity, run_due_scheduled
 from workflows.turn import Turn
 
 MAX_SETTLE_ROUNDS = 50
@@ -59,6 +73,7 @@ def apply_event(
     if event.id in state.applied_event_ids or state.is_terminal:
         return state, Outcome()
     turn = Turn.begin(definition, state, now)
+    turn.event = event
     turn.state.applied_event_ids = [*state.applied_event_ids, event.id][-APPLIED_EVENT_IDS_KEPT:]
     occurred_at = event.occurred_at or now
     if event.type in ACTIVITY_EVENT_TYPES and occurred_at > turn.state.last_activity_at:
@@ -66,8 +81,8 @@ def apply_event(
     happening = _happening(definition, event)
     turn.decide("event_applied", f"received {happening.describe()}", event_id=event.id)
     score_before = turn.state.score
-    _BUILT_IN[event.type](turn, event)
-    if not turn.state.is_terminal:
+    rules_apply = _BUILT_IN[event.type](turn, event) is not False
+    if rules_apply and not turn.state.is_terminal:
         match_waiting_step(turn, happening)
         fire_rules(turn, happening)
     _settle(turn, score_before=score_before)
@@ -83,6 +98,8 @@ def advance(
     turn = Turn.begin(definition, state, now)
     score_before = turn.state.score
     resume_if_due(turn)
+    run_due_escalations(turn)
+    run_due_resurface(turn)
     run_due_scheduled(turn)
     run_due_inactivity(turn)
     _settle(turn, score_before=score_before)
@@ -121,6 +138,8 @@ def _happening(definition: JourneyDefinition, event: ProspectEvent) -> Happening
         content_stage=item.stage if item else None,
         form_id=getattr(data, "form_id", None),
         channel=getattr(data, "channel", None),
+        outcome=getattr(data, "outcome", None),
+        alternate_contact=getattr(data, "alternate_contact", None) is not None,
     )
 
 
@@ -148,8 +167,14 @@ def _on_stopping_event(turn: Turn, event: ProspectEvent) -> None:
 
 
 def _on_out_of_office(turn: Turn, event: ProspectEvent) -> None:
+    assert isinstance(event, OutOfOffice)
     defaults = turn.definition.defaults
-    return_date = getattr(event.data, "return_date", None)
+    contact = event.data.alternate_contact
+    if contact is not None:
+        turn.state.prospect.attributes["alternate_contact"] = contact.model_dump(mode="json")
+        named = ", ".join(part for part in (contact.name, contact.email, contact.phone) if part)
+        turn.decide("marked", f"recorded the alternate contact the autoreply names: {named}")
+    return_date = event.data.return_date
     if return_date is not None:
         until = local_resume_time(
             turn.state, return_date, hour=defaults.resume_hour, default_zone=defaults.timezone
@@ -166,17 +191,47 @@ def _on_unsubscribed(turn: Turn, event: ProspectEvent) -> None:
     end_journey(turn, "unsubscribed", "the prospect unsubscribed; nothing more will be sent")
 
 
+def _on_bounced(turn: Turn, event: ProspectEvent) -> bool:
+    assert isinstance(event, EmailBounced)
+    data = event.data
+    why = " ".join(part for part in (data.status, data.diagnostic) if part) or "no reason given"
+    if not data.permanent:
+        turn.decide("event_ignored", f"delivery delayed, the server keeps trying: {why}")
+        return False
+    state = turn.state
+    if not state.undeliverable:
+        state.undeliverable = True
+        state.undeliverable_reason = f"bounced: {why}"
+        turn.decide("status", f"address marked undeliverable, nothing more will be sent: {why}")
+        stop_sequence(turn, "the address is undeliverable")
+    return True
+
+
+def _on_sales_outcome(turn: Turn, event: ProspectEvent) -> bool:
+    assert isinstance(event, SalesOutcome)
+    return apply_outcome(turn, event)
+
+
+def _on_task_reassigned(turn: Turn, event: ProspectEvent) -> bool:
+    assert isinstance(event, TaskReassigned)
+    return apply_reassignment(turn, event)
+
+
 def _no_built_in(turn: Turn, event: ProspectEvent) -> None:
     """Forms mean what the definition's rules say they mean."""
 
 
-_BUILT_IN: dict[str, Callable[[Turn, ProspectEvent], None]] = {
+# A built-in returning False stops the event there: no rule and no waiting step sees it.
+_BUILT_IN: dict[str, Callable[[Turn, ProspectEvent], bool | None]] = {
     "content_consumed": _on_content_consumed,
     "form_submitted": _no_built_in,
     "email_replied": _on_stopping_event,
     "channel_contact": _on_stopping_event,
     "out_of_office": _on_out_of_office,
     "unsubscribed": _on_unsubscribed,
+    "email_bounced": _on_bounced,
+    "sales_outcome": _on_sales_outcome,
+    "task_reassigned": _on_task_reassigned,
 }
 
 
@@ -194,5 +249,6 @@ def record_send_failure(
     turn.decide("send_failed", f"{content_id!r} was not delivered: {reason}")
     if address_rejected and not turn.state.undeliverable:
         turn.state.undeliverable = True
+        turn.state.undeliverable_reason = reason
         stop_sequence(turn, "the address is undeliverable")
     return turn.outcome()

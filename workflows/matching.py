@@ -19,9 +19,11 @@ class Happening:
     form_id: str | None = None
     channel: str | None = None
     stage: str | None = None
+    outcome: str | None = None
+    alternate_contact: bool = False
 
     def describe(self) -> str:
-        detail = self.content_id or self.form_id or self.channel or self.stage
+        detail = self.content_id or self.form_id or self.channel or self.stage or self.outcome
         return f"{self.type} ({detail})" if detail else self.type
 
 
@@ -34,6 +36,8 @@ def trigger_matches(trigger: Trigger, happening: Happening) -> bool:
         (trigger.form, happening.form_id),
         (trigger.channel, happening.channel),
         (trigger.stage, happening.stage),
+        (trigger.outcome, happening.outcome),
+        (trigger.alternate_contact, happening.alternate_contact),
     )
     return all(wanted is None or wanted == actual for wanted, actual in narrowing)
 

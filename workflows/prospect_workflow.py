@@ -17,23 +17,40 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from definitions.model import JourneyDefinition
     from workflows import interpreter
-    from workflows.commands import Command, CreateTask, Decision, Outcome, SendEmail
+    from workflows.commands import (
+        Command,
+        CreateTask,
+        Decision,
+        EnrollContact,
+        EscalateTask,
+        NotifyReassigned,
+        Outcome,
+        SendEmail,
+    )
     from workflows.contract import (
         ADDRESS_REJECTED,
         CREATE_TASK_ACTIVITY,
+        ENROLL_CONTACT_ACTIVITY,
+        ESCALATE_TASK_ACTIVITY,
         EVENT_SIGNAL,
+        NOTIFY_REASSIGNED_ACTIVITY,
         PERMANENT_SEND_FAILURES,
         RECORD_PROJECTION_ACTIVITY,
         SEND_EMAIL_ACTIVITY,
         STATE_QUERY,
         WORKFLOW_NAME,
         CreateTaskInput,
+        EnrollContactInput,
+        EscalateTaskInput,
         JourneyInput,
         JourneyView,
+        NotifyReassignedInput,
         RecordProjectionInput,
         SendEmailInput,
+        TaskAssignment,
     )
     from workflows.events import ProspectEvent
+    from workflows.sales import record_assignee
     from workflows.state import JourneyState
     from workflows.timing import next_action
 
@@ -136,8 +153,59 @@ class ProspectJourneyWorkflow:
     async def _execute(self, command: Command) -> list[Decision]:
         if isinstance(command, SendEmail):
             return await self._send(command)
-        await self._create_task(command)
+        if isinstance(command, CreateTask):
+            await self._create_task(command)
+        elif isinstance(command, EscalateTask):
+            await self._escalate(command)
+        elif isinstance(command, NotifyReassigned):
+            await self._activity(
+                NOTIFY_REASSIGNED_ACTIVITY,
+                NotifyReassignedInput(
+                    command=command, sender=self._definition_now.sender, at=workflow.now()
+                ),
+                summary=f"notify {command.assignee}",
+            )
+        elif isinstance(command, EnrollContact):
+            await self._activity(
+                ENROLL_CONTACT_ACTIVITY,
+                EnrollContactInput(command=command, at=workflow.now()),
+                summary=f"enrol the right contact in {command.journey_id}",
+            )
         return []
+
+    @property
+    def _definition_now(self) -> JourneyDefinition:
+        assert self._definition is not None
+        return self._definition
+
+    async def _activity(self, name: str, argument: object, *, summary: str) -> None:
+        await workflow.execute_activity(
+            name,
+            argument,
+            start_to_close_timeout=_ACTIVITY_TIMEOUT,
+            retry_policy=_PATIENT_RETRY,
+            summary=summary,
+        )
+
+    async def _escalate(self, command: EscalateTask) -> None:
+        definition, state = self._definition_now, self._current
+        task = state.task(command.task_id)
+        assigned = await workflow.execute_activity(
+            ESCALATE_TASK_ACTIVITY,
+            EscalateTaskInput(
+                command=command,
+                journey_id=definition.journey,
+                queue=definition.sales.queue(task.queue if task else None),
+                prospect=state.prospect,
+                sender=definition.sender,
+                at=workflow.now(),
+            ),
+            result_type=TaskAssignment,
+            start_to_close_timeout=_ACTIVITY_TIMEOUT,
+            retry_policy=_PATIENT_RETRY,
+            summary=f"{command.action} task {command.task_id}",
+        )
+        self._state = record_assignee(self._current, assigned.task_id, assigned.assignee)
 
     async def _send(self, command: SendEmail) -> list[Decision]:
         definition, state = self._definition, self._current
@@ -180,9 +248,8 @@ class ProspectJourneyWorkflow:
         return []
 
     async def _create_task(self, command: CreateTask) -> None:
-        definition, state = self._definition, self._current
-        assert definition is not None
-        await workflow.execute_activity(
+        definition, state = self._definition_now, self._current
+        assigned = await workflow.execute_activity(
             CREATE_TASK_ACTIVITY,
             CreateTaskInput(
                 workflow_id=workflow.info().workflow_id,
@@ -193,11 +260,14 @@ class ProspectJourneyWorkflow:
                 state=state,
                 sender=definition.sender,
                 at=workflow.now(),
+                queue=definition.sales.queue(command.queue),
             ),
+            result_type=TaskAssignment,
             start_to_close_timeout=_ACTIVITY_TIMEOUT,
             retry_policy=_PATIENT_RETRY,
             summary=f"task {command.title}",
         )
+        self._state = record_assignee(self._current, assigned.task_id, assigned.assignee)
 
     async def _project(self, decisions: list[Decision]) -> None:
         """Report the state to the database, once per wake-up rather than once per change."""

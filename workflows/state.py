@@ -64,11 +64,29 @@ class SentMessage(BaseModel):
     at: datetime
 
 
+TaskStatus = Literal["open", "in_progress", "closed"]
+
+
 class TaskRef(BaseModel):
+    """A task the journey created, and its SLA clock: escalation runs on the workflow's timers."""
+
     key: str
     title: str
     kind: Literal["handoff", "task"]
     at: datetime
+    id: str = ""
+    queue: str | None = None
+    assignee: str | None = None
+    due_at: datetime | None = None
+    status: TaskStatus = "open"
+    # How many of the queue's escalation steps have run; they count from `due_at`.
+    escalations_done: int = 0
+    outcome: str | None = None
+
+    @property
+    def awaits_action(self) -> bool:
+        """Open and untouched: only such a task can breach its SLA."""
+        return self.status == "open"
 
 
 class StageVisit(BaseModel):
@@ -88,7 +106,10 @@ class JourneyState(BaseModel):
     lifecycle: Lifecycle = "lead"
     status: Status = "active"
     paused_until: datetime | None = None
+    # A `not_now` outcome's date: rules on `resurfaced` run then.
+    resurface_at: datetime | None = None
     undeliverable: bool = False
+    undeliverable_reason: str | None = None
     cursor: Cursor | None = None
     scheduled: list[ScheduledActions] = Field(default_factory=list)
     deferred_sends: list[DeferredSend] = Field(default_factory=list)
@@ -109,3 +130,6 @@ class JourneyState(BaseModel):
     @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES
+
+    def task(self, task_id: str | None) -> TaskRef | None:
+        return next((task for task in self.tasks if task.id == task_id), None)

@@ -6,21 +6,13 @@ workflow sleeps until then (or until an event), so no polling and no cron.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
-
 from definitions.durations import format_duration
 from definitions.model import JourneyDefinition, SendStep
 from workflows.actions import fire, run_actions, send_content
 from workflows.contract import NextAction
+from workflows.sales import sales_deadlines
 from workflows.state import JourneyState
 from workflows.turn import Turn
-
-
-def local_resume_time(state: JourneyState, day: date, *, hour: int, default_zone: str) -> datetime:
-    """`day` at `hour` in the prospect's time zone (the journey's when the prospect has none)."""
-    zone = ZoneInfo(state.prospect.timezone or default_zone)
-    return datetime.combine(day, time(hour), tzinfo=zone).astimezone(UTC)
 
 
 def resume_if_due(turn: Turn) -> None:
@@ -74,10 +66,12 @@ def next_action(definition: JourneyDefinition, state: JourneyState) -> NextActio
     """When the journey must next wake up on its own, and what for; None when it never will."""
     if state.is_terminal:
         return None
+    # SLA clocks run whatever the prospect does; sales works while the prospect is away.
+    candidates: list[NextAction] = sales_deadlines(definition, state)
     if state.paused_until is not None:
         # Everything else waits for the resume, so the resume is the next thing to happen.
-        return NextAction(at=state.paused_until, description="resume after the pause")
-    candidates: list[NextAction] = []
+        candidates.append(NextAction(at=state.paused_until, description="resume after the pause"))
+        return min(candidates, key=lambda action: action.at)
     cursor = state.cursor
     if cursor is not None and state.status == "active":
         candidates.append(

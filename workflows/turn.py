@@ -11,6 +11,7 @@ from datetime import datetime
 
 from definitions.model import JourneyDefinition
 from workflows.commands import Command, Decision, Outcome
+from workflows.events import ProspectEvent
 from workflows.state import JourneyState
 
 # Rules can trigger rules (a move fires `stage_entered`, a send fires `content_sent`). Loading
@@ -26,6 +27,8 @@ class Turn:
     commands: list[Command] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
     rule_firings: int = 0
+    # The event this turn applies, if any: tasks quote the prospect's words from it.
+    event: ProspectEvent | None = None
 
     @classmethod
     def begin(cls, definition: JourneyDefinition, state: JourneyState, now: datetime) -> Turn:
@@ -49,6 +52,8 @@ class Turn:
                     "reason": reason,
                     "rule_id": rule_id,
                     "event_id": event_id,
+                    "score": self.state.score if kind == "points" else None,
+                    "stage": self.state.stage if kind == "stage_moved" else None,
                 }
             )
         )

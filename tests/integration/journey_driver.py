@@ -13,7 +13,6 @@ import pytest_asyncio
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from activities import JourneyActivities
 from definitions.loader import load_file
 from definitions.model import JourneyDefinition
 from nurture.db import Database
@@ -98,7 +97,7 @@ async def journeys(
 ) -> AsyncIterator[JourneyDriver]:
     """A worker with the real activities (SQLite, SMTP sink) on this test's task queue."""
     worker = build_worker(
-        temporal_env.client, task_queue=task_queue, activities=JourneyActivities(database, settings)
+        temporal_env.client, task_queue=task_queue, db=database, settings=settings
     )
     async with worker:
         yield JourneyDriver(temporal_env, task_queue)

@@ -3,30 +3,32 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
-import aiosmtplib
 import pytest
-from sqlmodel import select
 from temporalio.exceptions import ApplicationError
 
 from activities import JourneyActivities
 from activities.message_ids import message_id_for
-from definitions.model import ContentItem, Sender
+from definitions.model import ContentItem
 from nurture.db import Database
 from nurture.links import LinkToken, read_token
 from nurture.settings import Settings
-from nurture.smtp_sink import MailSink, free_port
-from nurture.tables import DecisionRecord, Enrollment, SalesTask, SentEmail
-from workflows.commands import CreateTask, Decision
-from workflows.contract import CreateTaskInput, NextAction, RecordProjectionInput, SendEmailInput
-from workflows.state import JourneyState, Prospect
+from nurture.smtp_sink import MailSink
+from nurture.tables import DecisionRecord, Enrollment, SentEmail
+from tests.integration.activity_data import (
+    AT,
+    PROSPECT,
+    SENDER,
+    WORKFLOW_ID,
+    journey_state,
+    table_rows,
+    utc,
+)
+from workflows.commands import Decision
+from workflows.contract import NextAction, RecordProjectionInput, SendEmailInput
+from workflows.state import JourneyState
 
-AT = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-WORKFLOW_ID = "journey:onboarding:prospect:p-1"
-SENDER = Sender.model_validate({"from": "Anna <anna@acme.example>", "reply_to": "a@acme.example"})
-PROSPECT = Prospect(id="p-1", email="ada@example.com", first_name="Ada", company="Acme & Co")
 SUBJECT = "The buyer's guide for Acme & Co"
 EXPECTED_HEADERS = {
     "Subject": SUBJECT,
@@ -76,53 +78,6 @@ def _send_input(*, key: str = f"{WORKFLOW_ID}/send/1", body: str = GUIDE_BODY) -
     )
 
 
-def _state(**changes: Any) -> JourneyState:
-    fields: dict[str, Any] = {
-        "prospect": PROSPECT,
-        "journey_id": "onboarding",
-        "version": 1,
-        "enrolled_at": AT - timedelta(days=10),
-        "stage": "consider",
-        "score": 55,
-        "consumed": {"guide": AT - timedelta(days=2)},
-        "last_activity_at": AT - timedelta(days=2),
-        **changes,
-    }
-    return JourneyState(**fields)
-
-
-def _task_input(*, assignee: str | None = "maria@acme.example") -> CreateTaskInput:
-    task = CreateTask(
-        key=f"{WORKFLOW_ID}/task/4",
-        task_kind="handoff",
-        title="Call about pricing",
-        queue="enterprise",
-        assignee=assignee,
-        sla=timedelta(hours=4),
-        reason="score reached 50",
-    )
-    return CreateTaskInput(
-        workflow_id=WORKFLOW_ID,
-        journey_id="onboarding",
-        version=1,
-        prospect=PROSPECT,
-        task=task,
-        state=_state(),
-        sender=SENDER,
-        at=AT,
-    )
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    # SQLite hands datetimes back without their zone; they were stored as UTC.
-    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
-
-
-async def _rows(database: Database, table: Any) -> list[Any]:
-    async with database.session() as session:
-        return list((await session.exec(select(table))).all())
-
-
 def _token_in(text: str, pattern: str, settings: Settings) -> LinkToken:
     found = re.search(pattern, text)
     assert found is not None, f"{pattern!r} not in {text!r}"
@@ -158,7 +113,7 @@ async def test_send_email_records_what_was_sent_at_the_workflow_time(
 ) -> None:
     message_id = await journey_activities.send_email(_send_input())
 
-    [row] = await _rows(database, SentEmail)
+    [row] = await table_rows(database, SentEmail)
     assert (row.key, row.message_id, row.to_address, row.content_id) == (
         f"{WORKFLOW_ID}/send/1",
         message_id,
@@ -166,7 +121,7 @@ async def test_send_email_records_what_was_sent_at_the_workflow_time(
         "guide",
     )
     assert (row.subject, row.reason) == (SUBJECT, "sequence step 1 of aware")
-    assert _utc(row.sent_at) == AT
+    assert utc(row.sent_at) == AT
 
 
 async def test_sending_the_same_key_twice_sends_one_email(
@@ -177,7 +132,7 @@ async def test_sending_the_same_key_twice_sends_one_email(
 
     assert first == second
     assert len(smtp_sink.messages) == 1
-    assert len(await _rows(database, SentEmail)) == 1
+    assert len(await table_rows(database, SentEmail)) == 1
 
 
 async def test_a_recipient_refused_with_550_is_a_non_retryable_address_rejection(
@@ -193,7 +148,7 @@ async def test_a_recipient_refused_with_550_is_a_non_retryable_address_rejection
     assert caught.value.type == "AddressRejected"
     assert caught.value.non_retryable
     assert "no such user" in str(caught.value)
-    assert await _rows(database, SentEmail) == []
+    assert await table_rows(database, SentEmail) == []
 
 
 async def test_a_template_that_fails_to_render_is_a_non_retryable_error(
@@ -205,74 +160,7 @@ async def test_a_template_that_fails_to_render_is_a_non_retryable_error(
     assert caught.value.type == "TemplateError"
     assert caught.value.non_retryable
     assert smtp_sink.messages == []
-    assert await _rows(database, SentEmail) == []
-
-
-async def test_creating_a_task_twice_makes_one_row_and_one_notification(
-    journey_activities: JourneyActivities, smtp_sink: MailSink, database: Database
-) -> None:
-    task_id = await journey_activities.create_task(_task_input())
-    assert await journey_activities.create_task(_task_input()) == task_id
-
-    [row] = await _rows(database, SalesTask)
-    assert (row.id, row.kind, row.status, row.queue) == (task_id, "handoff", "open", "enterprise")
-    assert _utc(row.due_at) == AT + timedelta(hours=4)
-    assert row.context["score"] == 55
-    assert row.context["prospect"]["email"] == "ada@example.com"
-    assert set(row.context["consumed"]) == {"guide"}
-
-    [caught] = await smtp_sink.wait_for(1)
-    mail = caught.message
-    assert caught.rcpt_tos == ("maria@acme.example",)
-    assert mail["Subject"] == "New lead for you: Ada (Acme & Co) — Call about pricing"
-    assert mail["Message-ID"] == message_id_for(
-        f"{WORKFLOW_ID}/task/4/notification", "anna@acme.example"
-    )
-    text_part = mail.get_body(("plain",))
-    assert text_part is not None
-    text = text_part.get_content()
-    for fact in (
-        "score reached 50",
-        "Score: 55",
-        "Stage: consider",
-        "guide (2025-03-01)",
-        "2025-03-03 13:00 UTC",
-        f"http://testserver/tasks/{task_id}",
-    ):
-        assert fact in text
-
-
-async def test_a_task_for_a_queue_is_mailed_to_the_sales_inbox(
-    journey_activities: JourneyActivities, smtp_sink: MailSink, settings: Settings
-) -> None:
-    await journey_activities.create_task(_task_input(assignee="enterprise-team"))
-
-    [caught] = await smtp_sink.wait_for(1)
-    assert caught.rcpt_tos == (settings.sales_inbox,)
-
-
-async def test_a_failed_notification_undoes_the_task_so_the_retry_notifies(
-    database: Database, settings: Settings, smtp_sink: MailSink
-) -> None:
-    unreachable = settings.model_copy(update={"smtp_port": free_port()})
-
-    with pytest.raises(aiosmtplib.SMTPConnectError):
-        await JourneyActivities(database, unreachable).create_task(_task_input())
-    assert await _rows(database, SalesTask) == []
-
-    await JourneyActivities(database, settings).create_task(_task_input())
-    assert len(await _rows(database, SalesTask)) == 1
-    assert len(await smtp_sink.wait_for(1)) == 1
-
-
-async def test_a_permanently_undeliverable_notification_keeps_the_task(
-    database: Database, settings: Settings, refusing_sink: MailSink
-) -> None:
-    refused = settings.model_copy(update={"smtp_port": refusing_sink.port})
-
-    task_id = await JourneyActivities(database, refused).create_task(_task_input())
-
-    assert [row.id for row in await _rows(database, SalesTask)] == [task_id]
+    assert await table_rows(database, SentEmail) == []
 
 
 def _decision(seq: int, reason: str) -> Decision:
@@ -293,11 +181,11 @@ def _projection(state: JourneyState, seqs: list[int], at: datetime) -> RecordPro
 async def test_record_projection_upserts_and_never_duplicates_decisions(
     journey_activities: JourneyActivities, database: Database
 ) -> None:
-    earlier = _state(stage="aware", score=10, decision_count=2)
-    later = _state(stage="consider", score=25, decision_count=3)
+    earlier = journey_state(stage="aware", score=10, decision_count=2)
+    later = journey_state(stage="consider", score=25, decision_count=3)
 
     await journey_activities.record_projection(_projection(earlier, [1, 2], AT))
-    [enrollment] = await _rows(database, Enrollment)
+    [enrollment] = await table_rows(database, Enrollment)
     assert (enrollment.stage, enrollment.next_action) == ("aware", "send the FAQ")
 
     await journey_activities.record_projection(_projection(later, [2, 3], AT + timedelta(hours=1)))
@@ -305,13 +193,13 @@ async def test_record_projection_upserts_and_never_duplicates_decisions(
     # A late retry of the first projection must not roll the enrollment back.
     await journey_activities.record_projection(_projection(earlier, [1, 2], AT))
 
-    [enrollment] = await _rows(database, Enrollment)
+    [enrollment] = await table_rows(database, Enrollment)
     assert (enrollment.stage, enrollment.score, enrollment.status) == ("consider", 25, "active")
     assert (enrollment.next_action, enrollment.next_action_at) == (None, None)
-    assert _utc(enrollment.updated_at) == AT + timedelta(hours=1)
-    assert _utc(enrollment.enrolled_at) == AT - timedelta(days=10)
+    assert utc(enrollment.updated_at) == AT + timedelta(hours=1)
+    assert utc(enrollment.enrolled_at) == AT - timedelta(days=10)
     assert enrollment.state["score"] == 25
-    decisions = sorted(await _rows(database, DecisionRecord), key=lambda row: row.seq)
+    decisions = sorted(await table_rows(database, DecisionRecord), key=lambda row: row.seq)
     assert [(row.seq, row.reason) for row in decisions] == [
         (1, "reason 1 at 09:00"),
         (2, "reason 2 at 09:00"),

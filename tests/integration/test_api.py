@@ -20,7 +20,6 @@ import yaml
 from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
-from activities import JourneyActivities
 from api.app import create_app
 from nurture.db import Database
 from nurture.settings import Settings
@@ -137,7 +136,8 @@ async def api(
     worker = build_worker(
         temporal_env.client,
         task_queue=task_queue,
-        activities=JourneyActivities(database, settings),
+        db=database,
+        settings=settings,
     )
     app = create_app(settings=settings, db=database, temporal=temporal_env.client)
     transport = httpx.ASGITransport(app=app)

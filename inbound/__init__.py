@@ -1,0 +1,1 @@
+"""Inbound e-mail: classify what prospects send back (replies, autoreplies, bounces)."""

@@ -42,7 +42,7 @@ def test_a_hand_off_starts_an_sla_clock_and_says_when_it_runs_out() -> None:
 
 
 def test_an_untouched_task_escalates_step_by_step_on_its_queue_ladder() -> None:
-    state, task = handed_off()
+    state, _ = handed_off()
     actions = []
     for days in (3, 4, 5, 6):
         state, outcome = interpreter.advance(journey(), state, START + days * DAY)

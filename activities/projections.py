@@ -127,5 +127,7 @@ async def _add_new_decisions(
                 reason=decision.reason,
                 rule_id=decision.rule_id,
                 event_id=decision.event_id,
+                score=decision.score,
+                stage=decision.stage,
             )
         )

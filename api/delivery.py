@@ -79,9 +79,17 @@ def _from_record(record: EventRecord) -> ProspectEvent:
 
 
 async def deliver_events(
-    db: Database, temporal: Client, events: Sequence[ProspectEvent]
+    db: Database,
+    temporal: Client,
+    events: Sequence[ProspectEvent],
+    *,
+    only_workflow: str | None = None,
 ) -> list[Delivery]:
-    """Record and deliver events; raises `UnknownProspects` (and applies none) if any is."""
+    """Record and deliver events; raises `UnknownProspects` (and applies none) if any is.
+
+    `only_workflow` narrows delivery to one journey: a task's outcome belongs to the journey
+    that created the task, not to every journey the prospect is in.
+    """
     now = datetime.now(UTC)
     stamped = [_stamped(event, now) for event in events]
     prospect_ids = sorted({event.prospect_id for event in stamped})
@@ -97,6 +105,11 @@ async def deliver_events(
 
     deliveries = await _record(db, stamped)
     journeys = await _active_workflows(db, prospect_ids)
+    if only_workflow is not None:
+        journeys = {
+            prospect_id: [wf for wf in workflows if wf == only_workflow]
+            for prospect_id, workflows in journeys.items()
+        }
     await _signal_all(temporal, deliveries, journeys)
     await _save_outcome(db, deliveries)
     return deliveries

@@ -229,26 +229,6 @@ class ProspectOut(BaseModel):
 # --- tasks ----------------------------------------------------------------------------------
 
 
-class TaskOut(BaseModel):
-    id: str
-    kind: str
-    title: str
-    description: str | None
-    status: str
-    queue: str | None
-    assignee: str | None
-    prospect_id: str
-    journey_id: str
-    workflow_id: str
-    reason: str
-    created_at: datetime
-    due_at: datetime | None
-
-
-class TaskDetailOut(TaskOut):
-    context: dict[str, Any] = Field(description="The journey as it was when the task was made.")
-
-
 # --- health ---------------------------------------------------------------------------------
 
 

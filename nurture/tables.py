@@ -168,3 +168,5 @@ class DecisionRecord(SQLModel, table=True):
     reason: str = Field(sa_column=Column(Text, nullable=False))
     rule_id: str | None = None
     event_id: str | None = None
+    score: int | None = None
+    stage: str | None = None

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.smtp",
     "tests.integration.journey_driver",
+    "tests.integration.api_driver",
 ]

@@ -27,12 +27,14 @@ def apply_outcome(turn: Turn, event: SalesOutcome) -> bool:
     data, state = event.data, turn.state
     task = state.task(data.task_id)
     if data.task_id is not None and task is None:
+        # Another journey's task: that journey's workflow applies it (a prospect may be in
+        # several journeys, and an outcome must not act in all of them).
         turn.decide(
             "event_ignored",
-            f"outcome {data.outcome} names task {data.task_id}, which is not this journey's; "
-            "applied to the journey without a task",
+            f"outcome {data.outcome} is for task {data.task_id}, not one of this journey's",
             event_id=event.id,
         )
+        return False
     if task is not None and task.status == "closed":
         turn.decide(
             "event_ignored",

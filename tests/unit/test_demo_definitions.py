@@ -73,6 +73,7 @@ def test_the_b2b_funnel_uses_the_articles_stages_bands_and_defaults() -> None:
         ("analysis", (10, 100)),
         ("offer", (100, 1000)),
         ("closing", (1000, 10000)),
+        ("customer", (0, 0)),
     ]
     assert definition.defaults.timezone == "Europe/Warsaw"
     assert definition.defaults.out_of_office_pause == timedelta(weeks=1)

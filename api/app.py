@@ -9,7 +9,17 @@ from fastapi.responses import JSONResponse
 from starlette import status
 from temporalio.client import Client
 
-from api import enrollments, events, health, journeys, links, prospects, reports, tasks
+from api import (
+    enrollments,
+    events,
+    health,
+    inbound,
+    journeys,
+    links,
+    prospects,
+    reports,
+    tasks,
+)
 from api.schemas import clean_validation_errors
 from nurture.db import Database
 from nurture.settings import Settings
@@ -44,5 +54,6 @@ def create_app(*, settings: Settings, db: Database, temporal: Client) -> FastAPI
     app.include_router(prospects.router)
     app.include_router(tasks.router)
     app.include_router(reports.router)
+    app.include_router(inbound.router)
     app.include_router(links.router)
     return app

@@ -65,7 +65,7 @@ def _stamped(event: ProspectEvent, now: datetime) -> ProspectEvent:
     return event.model_copy(update={"occurred_at": occurred_at})
 
 
-def _from_record(record: EventRecord) -> ProspectEvent:
+def event_from_record(record: EventRecord) -> ProspectEvent:
     """The event as first received: the first delivery of an id is the one that counts."""
     return PROSPECT_EVENT.validate_python(
         {
@@ -133,7 +133,7 @@ async def _record_once(db: Database, events: Sequence[ProspectEvent]) -> list[De
                 continue
             record = await session.get(EventRecord, event.id)
             if record is not None:
-                first = _from_record(record)
+                first = event_from_record(record)
                 deliveries.append(Delivery(event=first, duplicate=True))
                 seen[event.id] = first
                 continue

@@ -92,6 +92,46 @@ def validate(
         raise typer.Exit(1)
 
 
+@app.command("classify-reply")
+def classify_reply(
+    files: Annotated[list[Path], typer.Argument(help="Raw messages (.eml), as received.")],
+) -> None:
+    """Classify messages as Nurture would: one JSON line per file (kind, return date, …).
+
+    Return dates are read relative to each message's Date header (the time it was sent).
+    """
+    import json
+    from dataclasses import asdict
+    from datetime import UTC, datetime
+
+    from inbound.classify import classify
+    from inbound.message import MessageUnreadable, parse_message
+
+    unreadable = 0
+    for path in files:
+        line: dict[str, object] = {"file": str(path)}
+        try:
+            verdict = classify(parse_message(path.read_bytes()), received_at=datetime.now(UTC))
+        except OSError as error:
+            unreadable += 1
+            typer.echo(f"{path}: cannot read: {error.strerror or error}", err=True)
+            continue
+        except MessageUnreadable as error:
+            line |= {"kind": "unknown", "return_date": None, "alternate_contact": None}
+            line["reason"] = f"not an e-mail: {error}"
+        else:
+            contact = verdict.alternate_contact
+            line |= {
+                "kind": verdict.kind,
+                "return_date": verdict.return_date.isoformat() if verdict.return_date else None,
+                "alternate_contact": asdict(contact) if contact else None,
+                "reason": verdict.reason,
+            }
+        typer.echo(json.dumps(line, ensure_ascii=False))
+    if unreadable:
+        raise typer.Exit(1)
+
+
 @app.command()
 def worker() -> None:
     """Run a worker against NURTURE_* settings (any number may share the task queue)."""

@@ -170,3 +170,29 @@ class DecisionRecord(SQLModel, table=True):
     event_id: str | None = None
     score: int | None = None
     stage: str | None = None
+
+
+class InboundEmail(SQLModel, table=True):
+    """Every message a prospect's side sent back, kept whole with what was made of it.
+
+    Nothing is dropped: a message that could not be classified or matched to a prospect stays
+    here with a review task, and the raw text is kept so a person can read what arrived.
+    """
+
+    __tablename__ = "inbound_emails"
+
+    id: str = Field(primary_key=True, max_length=64)
+    message_id: str | None = Field(default=None, index=True, max_length=400)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+    from_address: str | None = Field(default=None, index=True, max_length=320)
+    subject: str = Field(default="", sa_column=Column(Text, nullable=False))
+    kind: str = Field(index=True)
+    return_date: str | None = None
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    classification: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    prospect_id: str | None = Field(default=None, index=True, max_length=200)
+    matched_by: str | None = None
+    event_id: str | None = None
+    task_id: str | None = None
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    raw: str = Field(sa_column=Column(Text, nullable=False))

@@ -1,0 +1,223 @@
+"""Inbound e-mail end to end: raw messages posted to the API drive journeys on a real Temporal
+dev server (virtual time), with a real database and a real SMTP sink."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from nurture.smtp_sink import CaughtMail
+from nurture.tables import DecisionRecord, SalesTask
+from tests.integration.api_driver import Api, eventually
+from workflows.contract import STATE_QUERY, JourneyView, journey_workflow_id
+
+DEMO = (Path(__file__).parents[2] / "definitions" / "b2b_funnel.yaml").read_text()
+WARSAW = ZoneInfo("Europe/Warsaw")
+MONTHS_PL = (
+    "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października "
+    "listopada grudnia"
+).split()
+
+
+async def enrolled(api: Api, prospect_id: str) -> CaughtMail:
+    """Enrol in the demo journey; returns the first e-mail, the one the prospect answers."""
+    await api.publish(DEMO.replace("journey: b2b-funnel", "journey: {journey_id}", 1))
+    response = await api.enroll(prospect_id, first_name="Ola", timezone="Europe/Warsaw")
+    assert response.status_code == 201, response.text
+    return (await eventually(lambda: _mails(api, f"{prospect_id}@example.com", 1)))[0]
+
+
+async def post_raw(api: Api, raw: str) -> tuple[int, dict[str, Any]]:
+    response = await api.http.post(
+        "/inbound/email", content=raw.encode(), headers={"content-type": "message/rfc822"}
+    )
+    return response.status_code, dict(response.json())
+
+
+def answer_to(original: CaughtMail, *, sender: str, headers: str, body: str) -> str:
+    return (
+        f"From: {sender}\r\n"
+        "To: hello@northwind.example.com\r\n"
+        f"Subject: {headers}Re: {original.message['Subject']}\r\n"
+        f"Date: {format_datetime(datetime.now(UTC))}\r\n"
+        f"Message-ID: <{abs(hash(body))}@client.example>\r\n"
+        f"In-Reply-To: {original.message['Message-ID']}\r\n"
+        f"References: {original.message['Message-ID']}\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n"
+        "\r\n"
+        f"{body}\r\n"
+    )
+
+
+async def test_an_out_of_office_pauses_until_the_return_date_then_the_sequence_resumes(
+    api: Api,
+) -> None:
+    first = await enrolled(api, "ola")
+    back = date.today() + timedelta(days=20)
+    raw = answer_to(
+        first,
+        sender="Ola <ola@example.com>",
+        headers="",
+        body=(
+            f"Dzień dobry,\r\n\r\njestem na urlopie do {back.day} {MONTHS_PL[back.month - 1]}"
+            " i nie mam dostępu do poczty. W pilnych sprawach proszę o kontakt z Markiem "
+            "Nowakiem: marek.nowak@example.com.\r\n\r\nPozdrawiam,\r\nOla"
+        ),
+    ).replace("Subject: Re:", "Auto-Submitted: auto-replied\r\nSubject: Automatyczna odpowiedź:")
+
+    status, result = await post_raw(api, raw)
+    again, duplicate = await post_raw(api, raw)
+
+    assert status == 202, result
+    assert (result["kind"], result["return_date"], result["matched_by"]) == (
+        "autoreply",
+        back.isoformat(),
+        "message-id",
+    )
+    assert result["alternate_contact"]["email"] == "marek.nowak@example.com"
+    assert result["delivered_to"] == [journey_workflow_id(api.journey_id, "ola")]
+    assert (again, duplicate["duplicate"]) == (200, True)
+    state = await eventually(lambda: _state_if(api, "ola", "paused"))
+    resume = datetime.combine(back, datetime.min.time().replace(hour=9), tzinfo=WARSAW)
+    assert datetime.fromisoformat(state["paused_until"]) == resume
+
+    await _forward(api, "ola", timedelta(days=19))
+    assert len(_mail_to(api, "ola@example.com") or []) == 1  # nothing during the vacation
+    await _forward(api, "ola", resume - datetime.now(UTC) - timedelta(days=19) + timedelta(hours=1))
+    [_, follow_up] = await eventually(lambda: _mails(api, "ola@example.com", 2), within=20)
+    resumed = await eventually(lambda: _decisions(api, "ola", "resumed"))
+    late = resumed[0].at.astimezone(UTC) - resume
+    assert timedelta(0) <= late < timedelta(seconds=2), late
+    assert follow_up.message["Subject"] != first.message["Subject"]
+
+
+async def test_a_genuine_reply_hands_off_with_the_reply_text_without_its_history(
+    api: Api,
+) -> None:
+    first = await enrolled(api, "rob")
+    raw = answer_to(
+        first,
+        sender="Rob <rob@example.com>",
+        headers="",
+        body=(
+            "Thanks, we are looking at this for Q3. Can you call me on Tuesday?\r\n\r\n"
+            "On Mon, 2 Mar 2026 at 09:00, Northwind wrote:\r\n> Dear Rob,\r\n> "
+            "Unsubscribe: https://nurture.example/u/abc"
+        ),
+    )
+
+    status, result = await post_raw(api, raw)
+
+    assert status == 202 and result["kind"] == "reply", result
+    task = await eventually(lambda: _task(api, "rob"))
+    assert task.kind == "handoff"
+    assert task.message is not None and "call me on Tuesday" in task.message
+    assert "Unsubscribe" not in task.message and "wrote:" not in task.message
+
+
+async def test_a_bounce_marks_the_address_undeliverable(api: Api) -> None:
+    first = await enrolled(api, "sam")
+    dsn = (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example.com>\r\n"
+        "To: hello@northwind.example.com\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        f"Date: {format_datetime(datetime.now(UTC))}\r\n"
+        "Message-ID: <dsn-1@mx.example.com>\r\n"
+        "Auto-Submitted: auto-replied\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain\r\n\r\nI'm sorry, your message could not be delivered.\r\n"
+        "--b\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.com\r\n\r\n"
+        "Final-Recipient: rfc822; sam@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 <sam@example.com>: user unknown\r\n"
+        "--b\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"Message-ID: {first.message['Message-ID']}\r\nTo: sam@example.com\r\n"
+        "--b--\r\n"
+    )
+
+    status, result = await post_raw(api, dsn)
+
+    assert status == 202 and result["kind"] == "bounce", result
+    assert result["matched_by"] == "message-id"
+    view = await eventually(lambda: _journey_if(api, "sam", lambda s: s["undeliverable"]))
+    assert "5.1.1" in view["undeliverable_reason"]
+
+
+async def test_what_cannot_be_classified_or_matched_becomes_a_review_task(api: Api) -> None:
+    raw = (
+        "From: stranger@nowhere.example\r\nTo: hello@northwind.example.com\r\n"
+        "Subject: Hello\r\nDate: Mon, 2 Mar 2026 09:00:00 +0000\r\n"
+        "Message-ID: <stranger-1@nowhere.example>\r\n\r\nWho are you?\r\n"
+    )
+
+    status, result = await post_raw(api, raw)
+    not_mail = await api.http.post(
+        "/inbound/email", content=b"", headers={"content-type": "message/rfc822"}
+    )
+
+    assert status == 202 and result["prospect_id"] is None, result
+    async with api.db.session() as session:
+        task = await session.get(SalesTask, result["review_task_id"])
+    assert task is not None and task.queue == "inbound-review"
+    assert task.message is not None and "Who are you?" in task.message
+    assert not_mail.status_code == 422 and "not an e-mail" in not_mail.text
+
+
+async def _mails(api: Api, address: str, count: int = 0) -> list[CaughtMail] | None:
+    return _mail_to(api, address, count)
+
+
+def _mail_to(api: Api, address: str, count: int = 0) -> list[CaughtMail] | None:
+    found = [mail for mail in api.sink.messages if address in mail.rcpt_tos]
+    return found if len(found) >= count else None
+
+
+async def _state_if(api: Api, prospect_id: str, status: str) -> dict[str, Any] | None:
+    state = await api.journey_state(prospect_id)
+    return state if state["status"] == status else None
+
+
+async def _journey_if(api: Api, prospect_id: str, condition: Any) -> dict[str, Any] | None:
+    handle = api.temporal.client.get_workflow_handle(
+        journey_workflow_id(api.journey_id, prospect_id)
+    )
+    view = await handle.query(STATE_QUERY, result_type=JourneyView)
+    state = view.state.model_dump(mode="json")
+    return state if condition(state) else None
+
+
+async def _decisions(api: Api, prospect_id: str, kind: str) -> list[DecisionRecord] | None:
+    async with api.db.session() as session:
+        rows = list(
+            await session.exec(
+                select(DecisionRecord)
+                .where(
+                    DecisionRecord.workflow_id == journey_workflow_id(api.journey_id, prospect_id)
+                )
+                .where(DecisionRecord.kind == kind)
+                .order_by(col(DecisionRecord.seq))
+            )
+        )
+    return rows or None
+
+
+async def _task(api: Api, prospect_id: str) -> SalesTask | None:
+    async with api.db.session() as session:
+        return (
+            await session.exec(select(SalesTask).where(SalesTask.prospect_id == prospect_id))
+        ).first()
+
+
+async def _forward(api: Api, prospect_id: str, by: timedelta) -> None:
+    handle = api.temporal.client.get_workflow_handle(
+        journey_workflow_id(api.journey_id, prospect_id)
+    )
+    await api.temporal.fast_forward(handle, by)

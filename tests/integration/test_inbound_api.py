@@ -18,10 +18,20 @@ from workflows.contract import STATE_QUERY, JourneyView, journey_workflow_id
 
 DEMO = (Path(__file__).parents[2] / "definitions" / "b2b_funnel.yaml").read_text()
 WARSAW = ZoneInfo("Europe/Warsaw")
-MONTHS_PL = (
-    "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października "
-    "listopada grudnia"
-).split()
+MONTHS_PL = [
+    "stycznia",
+    "lutego",
+    "marca",
+    "kwietnia",
+    "maja",
+    "czerwca",
+    "lipca",
+    "sierpnia",
+    "września",
+    "października",
+    "listopada",
+    "grudnia",
+]
 
 
 async def enrolled(api: Api, prospect_id: str) -> CaughtMail:

@@ -132,6 +132,36 @@ def classify_reply(
         raise typer.Exit(1)
 
 
+@app.command("inbound-smtp")
+def inbound_smtp(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 2526,
+) -> None:
+    """Receive replies over SMTP (instead of the webhook) and apply them to journeys."""
+    from nurture.db import Database
+    from nurture.inbound_smtp import serve_inbound_smtp
+    from nurture.settings import get_settings
+    from nurture.temporal_client import connect_temporal
+
+    _configure_logging()
+    settings = get_settings()
+
+    async def serve() -> None:
+        db = Database.from_url(settings.database_url)
+        await db.create_tables()
+        server = await serve_inbound_smtp(
+            db, await connect_temporal(settings), host=host, port=port
+        )
+        console.print(f"Inbound SMTP listening on {host}:{port}")
+        try:
+            await server.serve_forever()
+        finally:
+            await db.dispose()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve())
+
+
 @app.command()
 def worker() -> None:
     """Run a worker against NURTURE_* settings (any number may share the task queue)."""

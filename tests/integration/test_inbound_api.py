@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiosmtplib
 from sqlmodel import col, select
 
+from nurture.inbound_smtp import serve_inbound_smtp
 from nurture.smtp_sink import CaughtMail
 from nurture.tables import DecisionRecord, SalesTask
 from tests.integration.api_driver import Api, eventually
@@ -231,3 +233,27 @@ async def _forward(api: Api, prospect_id: str, by: timedelta) -> None:
         journey_workflow_id(api.journey_id, prospect_id)
     )
     await api.temporal.fast_forward(handle, by)
+
+
+async def test_the_inbound_smtp_listener_applies_what_it_receives(api: Api) -> None:
+    first = await enrolled(api, "tom")
+    server = await serve_inbound_smtp(api.db, api.temporal.client, host="127.0.0.1", port=0)
+    port = server.sockets[0].getsockname()[1]
+    raw = answer_to(
+        first, sender="Tom <tom@example.com>", headers="", body="Please remove me from your list."
+    )
+    try:
+        errors, reply = await aiosmtplib.send(
+            raw.encode(),
+            sender="tom@example.com",
+            recipients=["hello@northwind.example.com"],
+            hostname="127.0.0.1",
+            port=port,
+        )
+    finally:
+        server.close()
+        await server.wait_closed()
+
+    assert errors == {} and reply.startswith("2.0.0"), reply
+    state = await eventually(lambda: _state_if(api, "tom", "unsubscribed"))
+    assert state["status"] == "unsubscribed"

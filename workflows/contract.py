@@ -107,18 +107,15 @@ class EscalateTaskInput(BaseModel):
     queue: Queue | None
     prospect: Prospect
     sender: Sender
-    at: datetime
 
 
 class NotifyReassignedInput(BaseModel):
     command: NotifyReassigned
     sender: Sender
-    at: datetime
 
 
 class EnrollContactInput(BaseModel):
     command: EnrollContact
-    at: datetime
 
 
 class RecordProjectionInput(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from datetime import timedelta
 
+from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -117,8 +118,7 @@ class ProspectJourneyWorkflow:
 
     @workflow.query(name=STATE_QUERY)
     def view(self) -> JourneyView:
-        definition, state = self._definition, self._current
-        assert definition is not None
+        definition, state = self._definition_now, self._current
         return JourneyView(
             state=state, next_action=next_action(definition, state), run_count=self._run_number
         )
@@ -130,8 +130,7 @@ class ProspectJourneyWorkflow:
         return self._state
 
     async def _wait_for_event_or_due_action(self) -> None:
-        assert self._definition is not None
-        upcoming = next_action(self._definition, self._current)
+        upcoming = next_action(self._definition_now, self._current)
         if upcoming is None:
             await workflow.wait_condition(lambda: bool(self._pending))
             return
@@ -158,27 +157,25 @@ class ProspectJourneyWorkflow:
         elif isinstance(command, EscalateTask):
             await self._escalate(command)
         elif isinstance(command, NotifyReassigned):
-            await self._activity(
+            await self._run(
                 NOTIFY_REASSIGNED_ACTIVITY,
-                NotifyReassignedInput(
-                    command=command, sender=self._definition_now.sender, at=workflow.now()
-                ),
+                NotifyReassignedInput(command=command, sender=self._definition_now.sender),
                 summary=f"notify {command.assignee}",
             )
         elif isinstance(command, EnrollContact):
-            await self._activity(
+            await self._run(
                 ENROLL_CONTACT_ACTIVITY,
-                EnrollContactInput(command=command, at=workflow.now()),
+                EnrollContactInput(command=command),
                 summary=f"enrol the right contact in {command.journey_id}",
             )
         return []
 
     @property
     def _definition_now(self) -> JourneyDefinition:
-        assert self._definition is not None
+        assert self._definition is not None, "set before the first await of run()"
         return self._definition
 
-    async def _activity(self, name: str, argument: object, *, summary: str) -> None:
+    async def _run(self, name: str, argument: BaseModel, *, summary: str) -> None:
         await workflow.execute_activity(
             name,
             argument,
@@ -187,10 +184,22 @@ class ProspectJourneyWorkflow:
             summary=summary,
         )
 
+    async def _run_task_activity(self, name: str, argument: BaseModel, *, summary: str) -> None:
+        """A task activity answers who holds the task now (it may pick them); remember it."""
+        assigned = await workflow.execute_activity(
+            name,
+            argument,
+            result_type=TaskAssignment,
+            start_to_close_timeout=_ACTIVITY_TIMEOUT,
+            retry_policy=_PATIENT_RETRY,
+            summary=summary,
+        )
+        self._state = record_assignee(self._current, assigned.task_id, assigned.assignee)
+
     async def _escalate(self, command: EscalateTask) -> None:
         definition, state = self._definition_now, self._current
         task = state.task(command.task_id)
-        assigned = await workflow.execute_activity(
+        await self._run_task_activity(
             ESCALATE_TASK_ACTIVITY,
             EscalateTaskInput(
                 command=command,
@@ -198,20 +207,14 @@ class ProspectJourneyWorkflow:
                 queue=definition.sales.queue(task.queue if task else None),
                 prospect=state.prospect,
                 sender=definition.sender,
-                at=workflow.now(),
             ),
-            result_type=TaskAssignment,
-            start_to_close_timeout=_ACTIVITY_TIMEOUT,
-            retry_policy=_PATIENT_RETRY,
             summary=f"{command.action} task {command.task_id}",
         )
-        self._state = record_assignee(self._current, assigned.task_id, assigned.assignee)
 
     async def _send(self, command: SendEmail) -> list[Decision]:
-        definition, state = self._definition, self._current
-        assert definition is not None
+        definition, state = self._definition_now, self._current
         try:
-            await workflow.execute_activity(
+            await self._run(
                 SEND_EMAIL_ACTIVITY,
                 SendEmailInput(
                     key=command.key,
@@ -226,8 +229,6 @@ class ProspectJourneyWorkflow:
                     reason=command.reason,
                     at=workflow.now(),
                 ),
-                start_to_close_timeout=_ACTIVITY_TIMEOUT,
-                retry_policy=_PATIENT_RETRY,
                 summary=f"send {command.content_id}",
             )
         except ActivityError as error:
@@ -249,7 +250,7 @@ class ProspectJourneyWorkflow:
 
     async def _create_task(self, command: CreateTask) -> None:
         definition, state = self._definition_now, self._current
-        assigned = await workflow.execute_activity(
+        await self._run_task_activity(
             CREATE_TASK_ACTIVITY,
             CreateTaskInput(
                 workflow_id=workflow.info().workflow_id,
@@ -262,30 +263,22 @@ class ProspectJourneyWorkflow:
                 at=workflow.now(),
                 queue=definition.sales.queue(command.queue),
             ),
-            result_type=TaskAssignment,
-            start_to_close_timeout=_ACTIVITY_TIMEOUT,
-            retry_policy=_PATIENT_RETRY,
             summary=f"task {command.title}",
         )
-        self._state = record_assignee(self._current, assigned.task_id, assigned.assignee)
 
     async def _project(self, decisions: list[Decision]) -> None:
         """Report the state to the database, once per wake-up rather than once per change."""
-        definition = self._definition
-        assert definition is not None
         if not decisions:
             return
-        await workflow.execute_activity(
+        await self._run(
             RECORD_PROJECTION_ACTIVITY,
             RecordProjectionInput(
                 workflow_id=workflow.info().workflow_id,
                 state=self._current,
                 decisions=decisions,
-                next_action=next_action(definition, self._current),
+                next_action=next_action(self._definition_now, self._current),
                 at=workflow.now(),
             ),
-            start_to_close_timeout=_ACTIVITY_TIMEOUT,
-            retry_policy=_PATIENT_RETRY,
             summary="record projection",
         )
 

@@ -188,6 +188,5 @@ def _escalation(task_id: str, action: str, *, key: str) -> EscalateTaskInput:
             "queue": QUEUE,
             "prospect": PROSPECT,
             "sender": SENDER,
-            "at": AT + timedelta(days=1),
         }
     )

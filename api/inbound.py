@@ -12,12 +12,11 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from api.deps import DatabaseDep, TemporalDep
-from api.inbound_service import InboundResult, receive_email
+from api.inbound_service import MAX_MESSAGE_BYTES, InboundResult, receive_email
 from inbound.message import MessageUnreadable
 from inbound.webhook import message_from_webhook
 
 router = APIRouter(prefix="/inbound", tags=["inbound"])
-MAX_MESSAGE_BYTES = 25 * 1024 * 1024  # the usual provider limit for one message
 
 
 @router.post(

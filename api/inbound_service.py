@@ -31,6 +31,7 @@ from workflows.commands import stable_digest, task_id_for
 from workflows.events import PROSPECT_EVENT, ProspectEvent
 
 REVIEW_QUEUE = "inbound-review"
+MAX_MESSAGE_BYTES = 25 * 1024 * 1024  # the usual provider limit for one message
 RAW_KEPT = 1_000_000  # characters of the raw message kept for a person to read
 
 
@@ -75,6 +76,7 @@ async def receive_email(
             failed=bool(delivery.failed),
         )
     verdict = classify(message, received_at=now)
+    found = _classification_json(verdict)
     async with db.session() as session:
         prospect_id, matched_by = await _match(session, message, verdict)
     row = InboundEmail(
@@ -84,14 +86,14 @@ async def receive_email(
         from_address=message.from_address,
         subject=message.subject,
         kind=verdict.kind,
-        return_date=verdict.return_date.isoformat() if verdict.return_date else None,
+        return_date=found["return_date"],
         reason=verdict.reason,
-        classification=_classification_json(verdict),
+        classification=found,
         prospect_id=prospect_id,
         matched_by=matched_by,
         raw=raw.decode("utf-8", "replace")[:RAW_KEPT],
     )
-    event = _event(inbound_id, prospect_id, message, verdict, now)
+    event = _event(inbound_id, prospect_id, message, found, now)
     delivered_to: list[str] = []
     if event is None:
         row.task_id = await _review_task(db, row, message, verdict, now)
@@ -161,32 +163,26 @@ def _event(
     inbound_id: str,
     prospect_id: str | None,
     message: InboundMessage,
-    verdict: Classification,
+    found: dict[str, Any],
     now: datetime,
 ) -> ProspectEvent | None:
-    if prospect_id is None or verdict.kind == "unknown":
+    """The prospect event a classified message amounts to (`found`: its JSON form)."""
+    if prospect_id is None or found["kind"] == "unknown":
         return None
-    text = verdict.reply_text or None
+    text = found["reply_text"] or None
     data: dict[str, Any]
-    if verdict.kind == "autoreply":
-        contact = verdict.alternate_contact
+    if found["kind"] == "autoreply":
         data = {
-            "return_date": verdict.return_date.isoformat() if verdict.return_date else None,
+            "return_date": found["return_date"],
             "text": text,
-            "alternate_contact": asdict(contact) if contact else None,
+            "alternate_contact": found["alternate_contact"],
         }
         kind = "out_of_office"
-    elif verdict.kind == "bounce":
-        status = verdict.delivery_status
-        data = {
-            "recipient": status.recipient if status else None,
-            "status": status.status if status else None,
-            "diagnostic": status.diagnostic if status else verdict.reason,
-            "permanent": status.permanent if status else True,
-        }
+    elif found["kind"] == "bounce":
+        data = found["delivery_status"] or {"diagnostic": found["reason"]}
         kind = "email_bounced"
-    elif verdict.kind == "unsubscribe":
-        data = {"reason": f"asked in an e-mail: {verdict.reason}"}
+    elif found["kind"] == "unsubscribe":
+        data = {"reason": f"asked in an e-mail: {found['reason']}"}
         kind = "unsubscribed"
     else:
         data = {"text": text, "subject": message.subject, "message_id": message.message_id}

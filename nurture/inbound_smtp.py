@@ -15,12 +15,11 @@ from typing import Any
 from aiosmtpd.smtp import SMTP
 from temporalio.client import Client
 
-from api.inbound_service import receive_email
+from api.inbound_service import MAX_MESSAGE_BYTES, receive_email
 from inbound.message import MessageUnreadable
 from nurture.db import Database
 
 log = logging.getLogger("nurture.inbound")
-MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 
 
 class InboundHandler:

@@ -7,20 +7,26 @@ without ever seeing each other's workflows. Virtual time stands still unless a t
 from __future__ import annotations
 
 import asyncio
+import inspect
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, TypeVar, overload
 
 import httpx
 import pytest_asyncio
+from sqlmodel import col, select
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from nurture.db import Database
 from nurture.settings import Settings
-from nurture.smtp_sink import MailSink
+from nurture.smtp_sink import CaughtMail, MailSink
+from nurture.tables import DecisionRecord
 from worker import build_worker
+from workflows.contract import journey_workflow_id
 
 T = TypeVar("T")
 
@@ -111,15 +117,62 @@ class Api:
         [journey] = response.json()["journeys"]
         return dict(journey)
 
+    async def state_if(
+        self, prospect_id: str, condition: Callable[[dict[str, Any]], bool]
+    ) -> dict[str, Any] | None:
+        """The journey's state when `condition` holds for it, else None (for `eventually`)."""
+        state = await self.journey_state(prospect_id)
+        return state if condition(state) else None
 
-async def eventually(check: Callable[[], Awaitable[T | None]], within: float = 10) -> T:
-    """The first truthy answer of `check`, polled for up to `within` seconds."""
+    def workflow(self, prospect_id: str) -> WorkflowHandle[Any, Any]:
+        return self.temporal.client.get_workflow_handle(
+            journey_workflow_id(self.journey_id, prospect_id)
+        )
+
+    async def forward(self, prospect_id: str, by: timedelta) -> None:
+        """Move the journey's virtual clock on by `by`; its timers fire on their moments."""
+        await self.temporal.fast_forward(self.workflow(prospect_id), by)
+
+    async def virtual_now(self, prospect_id: str) -> datetime:
+        return await self.temporal.get_current_time(self.workflow(prospect_id))
+
+    async def decisions(self, prospect_id: str, kind: str) -> list[DecisionRecord]:
+        async with self.db.session() as session:
+            rows = await session.exec(
+                select(DecisionRecord)
+                .where(DecisionRecord.workflow_id == self.workflow(prospect_id).id)
+                .where(DecisionRecord.kind == kind)
+                .order_by(col(DecisionRecord.seq))
+            )
+            return list(rows)
+
+    def mail_to(self, address: str, subject: str = "") -> list[CaughtMail]:
+        return [
+            mail
+            for mail in self.sink.messages
+            if address in mail.rcpt_tos and subject in str(mail.message["Subject"])
+        ]
+
+
+@overload
+async def eventually(check: Callable[[], Awaitable[T | None]], within: float = 10) -> T: ...
+@overload
+async def eventually(check: Callable[[], T | None], within: float = 10) -> T: ...
+async def eventually(check: Callable[[], Any], within: float = 10) -> Any:
+    """The first truthy answer of `check` (sync or async), polled for up to `within` seconds."""
     async with asyncio.timeout(within):
         while True:
-            answer = await check()
+            answer = check()
+            if inspect.isawaitable(answer):
+                answer = await answer
             if answer:
                 return answer
             await asyncio.sleep(0.05)
+
+
+def at_least(count: int, items: list[T]) -> list[T] | None:
+    """`items` once there are `count` of them (for `eventually`)."""
+    return items if len(items) >= count else None
 
 
 def unique(prefix: str) -> str:

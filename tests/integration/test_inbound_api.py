@@ -3,6 +3,7 @@ dev server (virtual time), with a real database and a real SMTP sink."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -10,12 +11,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiosmtplib
-from sqlmodel import col, select
+from sqlmodel import select
 
 from nurture.inbound_smtp import serve_inbound_smtp
 from nurture.smtp_sink import CaughtMail
-from nurture.tables import DecisionRecord, SalesTask
-from tests.integration.api_driver import Api, eventually
+from nurture.tables import SalesTask
+from tests.integration.api_driver import Api, at_least, eventually
 from workflows.contract import STATE_QUERY, JourneyView, journey_workflow_id
 
 DEMO = (Path(__file__).parents[2] / "definitions" / "b2b_funnel.yaml").read_text()
@@ -41,7 +42,7 @@ async def enrolled(api: Api, prospect_id: str) -> CaughtMail:
     await api.publish(DEMO.replace("journey: b2b-funnel", "journey: {journey_id}", 1))
     response = await api.enroll(prospect_id, first_name="Ola", timezone="Europe/Warsaw")
     assert response.status_code == 201, response.text
-    return (await eventually(lambda: _mails(api, f"{prospect_id}@example.com", 1)))[0]
+    return (await eventually(lambda: at_least(1, api.mail_to(f"{prospect_id}@example.com"))))[0]
 
 
 async def post_raw(api: Api, raw: str) -> tuple[int, dict[str, Any]]:
@@ -96,15 +97,17 @@ async def test_an_out_of_office_pauses_until_the_return_date_then_the_sequence_r
     assert result["alternate_contact"]["email"] == "marek.nowak@example.com"
     assert result["delivered_to"] == [journey_workflow_id(api.journey_id, "ola")]
     assert (again, duplicate["duplicate"]) == (200, True)
-    state = await eventually(lambda: _state_if(api, "ola", "paused"))
+    state = await eventually(lambda: api.state_if("ola", _status("paused")))
     resume = datetime.combine(back, datetime.min.time().replace(hour=9), tzinfo=WARSAW)
     assert datetime.fromisoformat(state["paused_until"]) == resume
 
-    await _forward(api, "ola", timedelta(days=19))
-    assert len(_mail_to(api, "ola@example.com") or []) == 1  # nothing during the vacation
-    await _forward(api, "ola", resume - datetime.now(UTC) - timedelta(days=19) + timedelta(hours=1))
-    [_, follow_up] = await eventually(lambda: _mails(api, "ola@example.com", 2), within=20)
-    resumed = await eventually(lambda: _decisions(api, "ola", "resumed"))
+    await api.forward("ola", timedelta(days=19))
+    assert len(api.mail_to("ola@example.com")) == 1  # nothing during the vacation
+    await api.forward("ola", resume - datetime.now(UTC) - timedelta(days=19) + timedelta(hours=1))
+    [_, follow_up] = await eventually(
+        lambda: at_least(2, api.mail_to("ola@example.com")), within=20
+    )
+    resumed = await eventually(lambda: api.decisions("ola", "resumed"))
     late = resumed[0].at.astimezone(UTC) - resume
     assert timedelta(0) <= late < timedelta(seconds=2), late
     assert follow_up.message["Subject"] != first.message["Subject"]
@@ -183,42 +186,10 @@ async def test_what_cannot_be_classified_or_matched_becomes_a_review_task(api: A
     assert not_mail.status_code == 422 and "not an e-mail" in not_mail.text
 
 
-async def _mails(api: Api, address: str, count: int = 0) -> list[CaughtMail] | None:
-    return _mail_to(api, address, count)
-
-
-def _mail_to(api: Api, address: str, count: int = 0) -> list[CaughtMail] | None:
-    found = [mail for mail in api.sink.messages if address in mail.rcpt_tos]
-    return found if len(found) >= count else None
-
-
-async def _state_if(api: Api, prospect_id: str, status: str) -> dict[str, Any] | None:
-    state = await api.journey_state(prospect_id)
-    return state if state["status"] == status else None
-
-
 async def _journey_if(api: Api, prospect_id: str, condition: Any) -> dict[str, Any] | None:
-    handle = api.temporal.client.get_workflow_handle(
-        journey_workflow_id(api.journey_id, prospect_id)
-    )
-    view = await handle.query(STATE_QUERY, result_type=JourneyView)
+    view = await api.workflow(prospect_id).query(STATE_QUERY, result_type=JourneyView)
     state = view.state.model_dump(mode="json")
     return state if condition(state) else None
-
-
-async def _decisions(api: Api, prospect_id: str, kind: str) -> list[DecisionRecord] | None:
-    async with api.db.session() as session:
-        rows = list(
-            await session.exec(
-                select(DecisionRecord)
-                .where(
-                    DecisionRecord.workflow_id == journey_workflow_id(api.journey_id, prospect_id)
-                )
-                .where(DecisionRecord.kind == kind)
-                .order_by(col(DecisionRecord.seq))
-            )
-        )
-    return rows or None
 
 
 async def _task(api: Api, prospect_id: str) -> SalesTask | None:
@@ -226,13 +197,6 @@ async def _task(api: Api, prospect_id: str) -> SalesTask | None:
         return (
             await session.exec(select(SalesTask).where(SalesTask.prospect_id == prospect_id))
         ).first()
-
-
-async def _forward(api: Api, prospect_id: str, by: timedelta) -> None:
-    handle = api.temporal.client.get_workflow_handle(
-        journey_workflow_id(api.journey_id, prospect_id)
-    )
-    await api.temporal.fast_forward(handle, by)
 
 
 async def test_the_inbound_smtp_listener_applies_what_it_receives(api: Api) -> None:
@@ -255,5 +219,9 @@ async def test_the_inbound_smtp_listener_applies_what_it_receives(api: Api) -> N
         await server.wait_closed()
 
     assert errors == {} and reply.startswith("2.0.0"), reply
-    state = await eventually(lambda: _state_if(api, "tom", "unsubscribed"))
+    state = await eventually(lambda: api.state_if("tom", _status("unsubscribed")))
     assert state["status"] == "unsubscribed"
+
+
+def _status(status: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda state: bool(state["status"] == status)

@@ -6,15 +6,16 @@ the workflow's own timers, moved with `fast_forward`.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlmodel import col, select
+from sqlmodel import select
 
 from nurture.smtp_sink import CaughtMail
-from nurture.tables import DecisionRecord, Enrollment, ProspectRecord, SalesTask
-from tests.integration.api_driver import Api, eventually
+from nurture.tables import Enrollment, ProspectRecord, SalesTask
+from tests.integration.api_driver import Api, at_least, eventually
 from workflows.contract import journey_workflow_id
 
 DEMO = (Path(__file__).parents[2] / "definitions" / "b2b_funnel.yaml").read_text()
@@ -23,6 +24,7 @@ PIOTR = "piotr.lis@northwind.example.com"
 MANAGER = "ewa.zielinska@northwind.example.com"
 ACCOUNTS = "kasia.wrona@northwind.example.com"
 DAY = timedelta(days=1)
+T = TypeVar("T")
 
 
 async def start(api: Api, prospect_id: str, **attributes: Any) -> None:
@@ -69,31 +71,6 @@ def task_mail(api: Api, task_id: str) -> list[CaughtMail]:
     return [mail for mail in api.sink.messages if mail.message["X-Nurture-Task"] == task_id]
 
 
-async def virtual_now(api: Api, prospect_id: str) -> datetime:
-    handle = api.temporal.client.get_workflow_handle(
-        journey_workflow_id(api.journey_id, prospect_id)
-    )
-    return await api.temporal.get_current_time(handle)
-
-
-async def forward(api: Api, prospect_id: str, by: timedelta) -> None:
-    handle = api.temporal.client.get_workflow_handle(
-        journey_workflow_id(api.journey_id, prospect_id)
-    )
-    await api.temporal.fast_forward(handle, by)
-
-
-async def decisions(api: Api, prospect_id: str, kind: str) -> list[DecisionRecord]:
-    async with api.db.session() as session:
-        rows = await session.exec(
-            select(DecisionRecord)
-            .where(DecisionRecord.workflow_id == journey_workflow_id(api.journey_id, prospect_id))
-            .where(DecisionRecord.kind == kind)
-            .order_by(col(DecisionRecord.seq))
-        )
-        return list(rows)
-
-
 async def outcome(api: Api, task_id: str, **body: Any) -> dict[str, Any]:
     response = await api.http.post(f"/tasks/{task_id}/outcome", json=body)
     assert response.status_code == 200, response.text
@@ -108,7 +85,7 @@ async def test_a_hand_off_makes_one_task_and_one_notification_to_the_routed_assi
     await post_event(api, "ola-ebook", "ola", "form_submitted", form_id="ebook-download")
 
     assert (task["kind"], task["queue"], task["assignee"]) == ("handoff", "sales", MARTA)
-    [notification] = await eventually(lambda: _async(task_mail(api, task["id"])))
+    [notification] = await eventually(lambda: task_mail(api, task["id"]))
     assert notification.rcpt_tos == (MARTA,)
     assert len(await open_tasks(api, "ola", 1)) == 1
     detail = (await api.http.get(f"/tasks/{task['id']}")).json()
@@ -124,20 +101,18 @@ async def test_an_sla_breach_escalates_on_time_reminder_manager_then_reassignmen
     task = await hand_off(api, "bob")
     due = datetime.fromisoformat(task["due_at"]).astimezone(UTC)
 
-    await forward(api, "bob", 2 * DAY - timedelta(minutes=1))
-    assert await decisions(api, "bob", "escalated") == []
-    await forward(api, "bob", 2 * DAY + timedelta(minutes=2))
+    await api.forward("bob", 2 * DAY - timedelta(minutes=1))
+    assert await api.decisions("bob", "escalated") == []
+    await api.forward("bob", 2 * DAY + timedelta(minutes=2))
 
-    escalated = await eventually(
-        lambda: _at_least(decisions(api, "bob", "escalated"), 3), within=20
-    )
+    escalated = await eventually(lambda: _at_least(3, api.decisions("bob", "escalated")), within=20)
     # On time: each step within the timer's one-second resolution of its moment.
     late = [
         row.at.astimezone(UTC) - expected
         for row, expected in zip(escalated, (due, due + DAY, due + 2 * DAY), strict=True)
     ]
     assert all(timedelta(0) <= delay < timedelta(seconds=2) for delay in late), late
-    mail = await eventually(lambda: _async(_if_len(task_mail(api, task["id"]), 4)))
+    mail = await eventually(lambda: at_least(4, task_mail(api, task["id"])))
     assert [m.rcpt_tos[0] for m in mail] == [MARTA, MARTA, MANAGER, PIOTR]
     async with api.db.session() as session:
         row = await session.get(SalesTask, task["id"])
@@ -151,12 +126,12 @@ async def test_not_now_returns_to_analysis_and_resurfaces_on_the_date(api: Api) 
     answer = await outcome(api, task["id"], outcome="not_now", until=until.isoformat())
 
     assert answer["task"]["status"] == "closed"
-    state = await eventually(lambda: _state_if(api, "cy", lambda s: s["stage"] == "analysis"))
+    state = await eventually(lambda: api.state_if("cy", lambda s: s["stage"] == "analysis"))
     assert (state["status"], state["lifecycle"]) == ("active", "mql")
-    await forward(api, "cy", 31 * DAY)
+    await api.forward("cy", 31 * DAY)
     [_, again] = await open_tasks(api, "cy", 2)
     assert again["title"] == "They asked us to come back today: call again"
-    [resurfaced] = await eventually(lambda: _at_least(decisions(api, "cy", "resurfaced"), 1))
+    [resurfaced] = await eventually(lambda: api.decisions("cy", "resurfaced"))
     # 09:00 in Warsaw on the date sales gave.
     local = resurfaced.at.astimezone(UTC)
     assert local.date() == until and local.hour in (7, 8)
@@ -177,8 +152,8 @@ async def test_wrong_person_enrols_the_right_contact_and_ends_this_journey(api: 
 
     record = await eventually(new_contact, within=20)
     assert record.attributes["referred_by"] == "dee"
-    await eventually(lambda: _async(_mail_to(api, "ceo@dee-shop.example")), within=20)
-    state = await eventually(lambda: _state_if(api, "dee", lambda s: s["status"] == "completed"))
+    await eventually(lambda: api.mail_to("ceo@dee-shop.example"), within=20)
+    state = await eventually(lambda: api.state_if("dee", lambda s: s["status"] == "completed"))
     assert state["status"] == "completed"
     async with api.db.session() as session:
         enrolled = await session.get(Enrollment, journey_workflow_id(api.journey_id, record.id))
@@ -198,12 +173,12 @@ async def test_the_post_offer_chain_fires_each_step_on_its_day(api: Api) -> None
         confirm["created_at"]
     )
     assert confirm_due == DAY
-    await eventually(lambda: _async(_mail_to(api, "eli@example.com", "Welcome aboard")))
+    await eventually(lambda: api.mail_to("eli@example.com", "Welcome aboard"))
 
-    await forward(api, "eli", 5 * DAY)
+    await api.forward("eli", 5 * DAY)
     await outcome(api, confirm["id"], outcome="contacted")
     # The delivery system reports when delivery happened: on the journey's (virtual) clock.
-    delivered_at = await virtual_now(api, "eli")
+    delivered_at = await api.virtual_now("eli")
     await post_event(
         api,
         "eli-delivered",
@@ -212,7 +187,7 @@ async def test_the_post_offer_chain_fires_each_step_on_its_day(api: Api) -> None
         occurred_at=delivered_at.isoformat(),
         form_id="order-delivered",
     )
-    await forward(api, "eli", DAY + timedelta(minutes=1))
+    await api.forward("eli", DAY + timedelta(minutes=1))
     [*_, follow_up] = await open_tasks(api, "eli", 3)
     assert follow_up["title"] == "Follow-up 2: how did the go-live go? Ask for a referral"
     asked = datetime.fromisoformat(follow_up["created_at"]) - delivered_at
@@ -220,7 +195,7 @@ async def test_the_post_offer_chain_fires_each_step_on_its_day(api: Api) -> None
     due_after = datetime.fromisoformat(follow_up["due_at"]) - delivered_at
     assert 2 * DAY <= due_after < 2 * DAY + timedelta(minutes=1)
 
-    await forward(api, "eli", 14 * DAY)
+    await api.forward("eli", 14 * DAY)
     [*_, review] = await open_tasks(api, "eli", 4)
     assert review["title"] == "Win/loss analysis: what won us this deal?"
     waited = datetime.fromisoformat(review["created_at"]) - delivered_at
@@ -228,7 +203,7 @@ async def test_the_post_offer_chain_fires_each_step_on_its_day(api: Api) -> None
     slack = timedelta(minutes=1)
     assert 14 * DAY <= waited <= 14 * DAY + slack
     assert datetime.fromisoformat(review["due_at"]) - delivered_at <= 28 * DAY + slack
-    state = await eventually(lambda: _state_if(api, "eli", lambda s: s["status"] == "completed"))
+    state = await eventually(lambda: api.state_if("eli", lambda s: s["status"] == "completed"))
     assert state["lifecycle"] == "customer"
 
 
@@ -248,7 +223,7 @@ async def test_a_duplicate_outcome_is_applied_once_and_a_closed_task_refuses_mor
     assert other.status_code == 409 and "disqualified" in other.text
     assert unknown.status_code == 422
     assert "meeting_booked" in unknown.text and "wrong_person" in unknown.text
-    applied = await eventually(lambda: _at_least(decisions(api, "fay", "outcome"), 1))
+    applied = await eventually(lambda: api.decisions("fay", "outcome"))
     assert len(applied) == 1
     report = await api.http.get("/reports/handoffs", params={"journey_id": api.journey_id})
     assert report.json()["reasons"] == [
@@ -265,32 +240,10 @@ async def test_reassigning_a_task_notifies_the_new_assignee_once(api: Api) -> No
 
     assert first.status_code == again.status_code == 200
     assert again.json()["duplicate"] is True
-    mail = await eventually(lambda: _async(_if_len(task_mail(api, task["id"]), 2)))
+    mail = await eventually(lambda: at_least(2, task_mail(api, task["id"])))
     assert [m.rcpt_tos[0] for m in mail] == [MARTA, PIOTR]
     assert mail[1].message["Subject"].startswith("Passed on to you")
 
 
-async def _async(value: Any) -> Any:
-    return value
-
-
-def _if_len(items: list[Any], count: int) -> list[Any] | None:
-    return items if len(items) >= count else None
-
-
-async def _at_least(rows: Any, count: int) -> list[Any] | None:
-    found = list(await rows)
-    return found if len(found) >= count else None
-
-
-def _mail_to(api: Api, address: str, subject: str = "") -> list[CaughtMail]:
-    return [
-        mail
-        for mail in api.sink.messages
-        if address in mail.rcpt_tos and subject in str(mail.message["Subject"])
-    ]
-
-
-async def _state_if(api: Api, prospect_id: str, condition: Any) -> dict[str, Any] | None:
-    state = await api.journey_state(prospect_id)
-    return state if condition(state) else None
+async def _at_least(count: int, rows: Awaitable[list[T]]) -> list[T] | None:
+    return at_least(count, await rows)

@@ -74,6 +74,7 @@ async def receive_email(
             duplicate=True,
             delivered_to=delivery.delivered_to,
             failed=bool(delivery.failed),
+            note=delivery.note,
         )
     verdict = classify(message, received_at=now)
     found = _classification_json(verdict)
@@ -94,7 +95,6 @@ async def receive_email(
         raw=raw.decode("utf-8", "replace")[:RAW_KEPT],
     )
     event = _event(inbound_id, prospect_id, message, found, now)
-    delivered_to: list[str] = []
     if event is None:
         row.task_id = await _review_task(db, row, message, verdict, now)
         row.note = (
@@ -112,18 +112,17 @@ async def receive_email(
     except IntegrityError:
         # The same message in a concurrent request: answer as the duplicate it is.
         return await receive_email(db, temporal, raw, received_at=received_at)
-    failed = False
-    if event is not None:
-        [delivery] = await deliver_events(db, temporal, [event])
-        delivered_to, failed = delivery.delivered_to, bool(delivery.failed)
-        async with db.session() as session:
-            stored = await session.get(InboundEmail, inbound_id)
-            if stored is not None:
-                stored.note = delivery.note
-                session.add(stored)
-                await session.commit()
-                row = stored
-    return _result(row, duplicate=False, delivered_to=delivered_to, failed=failed)
+    if event is None:
+        return _result(row, duplicate=False, delivered_to=[])
+    # Where the event went is recorded on the event itself (the events table), not again here.
+    [delivery] = await deliver_events(db, temporal, [event])
+    return _result(
+        row,
+        duplicate=False,
+        delivered_to=delivery.delivered_to,
+        failed=bool(delivery.failed),
+        note=delivery.note,
+    )
 
 
 async def _match(
@@ -251,7 +250,12 @@ def _classification_json(verdict: Classification) -> dict[str, Any]:
 
 
 def _result(
-    row: InboundEmail, *, duplicate: bool, delivered_to: list[str], failed: bool = False
+    row: InboundEmail,
+    *,
+    duplicate: bool,
+    delivered_to: list[str],
+    failed: bool = False,
+    note: str | None = None,
 ) -> InboundResult:
     return InboundResult(
         inbound_id=row.id,
@@ -265,6 +269,6 @@ def _result(
         event_id=row.event_id,
         delivered_to=delivered_to,
         review_task_id=row.task_id,
-        note=row.note,
+        note=note or row.note,
         delivery_failed=failed,
     )

@@ -16,12 +16,14 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, status
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
 
 from api.delivery import Delivery, deliver_events
 from api.deps import DatabaseDep, SessionDep, TemporalDep
 from api.task_history import prospect_history
 from api.task_schemas import OutcomeIn, ReassignIn, TaskActionOut, TaskDetailOut, TaskOut
 from definitions.model import PROGRESS_OUTCOMES
+from nurture.db import Database
 from nurture.tables import EventRecord, SalesTask
 from workflows.commands import stable_digest
 from workflows.events import PROSPECT_EVENT
@@ -163,8 +165,8 @@ def _apply_outcome(task: SalesTask, body: OutcomeIn, now: datetime) -> None:
 
 
 async def _deliver(
-    db: DatabaseDep,
-    temporal: TemporalDep,
+    db: Database,
+    temporal: Client,
     task: SalesTask,
     event_id: str,
     event_type: str,

@@ -68,14 +68,7 @@ async def receive_email(
         # first delivery may have failed half-way.
         if recorded is None:
             return _result(seen, duplicate=True, delivered_to=[])
-        [delivery] = await deliver_events(db, temporal, [event_from_record(recorded)])
-        return _result(
-            seen,
-            duplicate=True,
-            delivered_to=delivery.delivered_to,
-            failed=bool(delivery.failed),
-            note=delivery.note,
-        )
+        return await _deliver(db, temporal, seen, event_from_record(recorded), duplicate=True)
     verdict = classify(message, received_at=now)
     found = _classification_json(verdict)
     async with db.session() as session:
@@ -114,11 +107,17 @@ async def receive_email(
         return await receive_email(db, temporal, raw, received_at=received_at)
     if event is None:
         return _result(row, duplicate=False, delivered_to=[])
-    # Where the event went is recorded on the event itself (the events table), not again here.
+    return await _deliver(db, temporal, row, event, duplicate=False)
+
+
+async def _deliver(
+    db: Database, temporal: Client, row: InboundEmail, event: ProspectEvent, *, duplicate: bool
+) -> InboundResult:
+    # Where the event went is recorded on the event itself (the events table), not on the row.
     [delivery] = await deliver_events(db, temporal, [event])
     return _result(
         row,
-        duplicate=False,
+        duplicate=duplicate,
         delivered_to=delivery.delivered_to,
         failed=bool(delivery.failed),
         note=delivery.note,

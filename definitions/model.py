@@ -7,10 +7,18 @@ is reported at once with its path instead of stopping at the first.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, time, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from definitions.durations import Duration
 
@@ -114,9 +122,16 @@ class WaitForStep(_Strict):
     wait_for: WaitFor
 
 
+class SplitStep(_Strict):
+    """Send prospects down one of several branches (an A/B test) and go on with the sequence."""
+
+    id: Slug | None = None
+    split: SplitSpec
+
+
 def _step_kind(raw: Any) -> str | None:
     keys = raw.keys() if isinstance(raw, dict) else vars(raw).keys()
-    for kind in ("send", "wait_for", "wait"):
+    for kind in ("send", "wait_for", "wait", "split"):
         if kind in keys:
             return kind
     return None
@@ -125,12 +140,13 @@ def _step_kind(raw: Any) -> str | None:
 Step = Annotated[
     Annotated[SendStep, Tag("send")]
     | Annotated[WaitStep, Tag("wait")]
-    | Annotated[WaitForStep, Tag("wait_for")],
+    | Annotated[WaitForStep, Tag("wait_for")]
+    | Annotated[SplitStep, Tag("split")],
     Discriminator(
         _step_kind,
         custom_error_type="step_kind",
-        custom_error_message="a step is one of `send: <content id>`, `wait: <duration>` "
-        "or `wait_for: {event, timeout, ...}`",
+        custom_error_message="a step is one of `send: <content id>`, `wait: <duration>`, "
+        "`wait_for: {event, timeout, ...}` or `split: {id, branches}`",
     ),
 ]
 
@@ -241,6 +257,23 @@ class Complete(_Strict):
     complete: str = Field(min_length=1, description="Why the journey ends here.")
 
 
+class SplitBranch(_Strict):
+    variant: Slug
+    percent: int = Field(ge=0, le=100)
+    do: list[Action] = Field(
+        default_factory=list, description="What this branch does; nothing for a control group."
+    )
+
+
+class SplitSpec(_Strict):
+    id: Slug = Field(description="Names the experiment; reports compare its variants.")
+    branches: list[SplitBranch] = Field(min_length=2)
+
+
+class Split(_Strict):
+    split: SplitSpec
+
+
 _ACTION_KINDS = (
     "add_points",
     "move_to",
@@ -252,6 +285,7 @@ _ACTION_KINDS = (
     "pause",
     "complete",
     "enroll_new_contact",
+    "split",
 )
 
 
@@ -270,7 +304,8 @@ Action = Annotated[
     | Annotated[StopSequence, Tag("stop_sequence")]
     | Annotated[Pause, Tag("pause")]
     | Annotated[Complete, Tag("complete")]
-    | Annotated[EnrollNewContact, Tag("enroll_new_contact")],
+    | Annotated[EnrollNewContact, Tag("enroll_new_contact")]
+    | Annotated[Split, Tag("split")],
     Discriminator(
         _action_kind,
         custom_error_type="action_kind",
@@ -299,6 +334,94 @@ class Rule(_Strict):
         if self.once is not None:
             return self.once
         return self.when.score_at_least is not None
+
+
+class GoalCondition(_Strict):
+    """An event (narrowed like a rule's trigger), or facts about the prospect that all hold."""
+
+    event: TriggerEventType | None = None
+    content: str | None = None
+    content_stage: str | None = None
+    form: str | None = None
+    channel: str | None = None
+    outcome: SalesOutcomeKind | None = None
+    score_at_least: int | None = None
+    stage: str | None = Field(
+        default=None, description="With `event: stage_entered`, which stage; alone, being in it."
+    )
+    lifecycle: Lifecycle | None = None
+
+    @property
+    def is_event(self) -> bool:
+        return self.event is not None
+
+    def as_trigger(self) -> Trigger:
+        return Trigger(
+            event=self.event,
+            content=self.content,
+            content_stage=self.content_stage,
+            form=self.form,
+            channel=self.channel,
+            outcome=self.outcome,
+            stage=self.stage,
+        )
+
+
+class Goal(_Strict):
+    """An exit criterion: checked after everything that happens, wherever the prospect is."""
+
+    id: Slug
+    description: str | None = None
+    when: GoalCondition
+    then: Literal["complete"] | MoveTo = Field(
+        default="complete", description="`complete` ends the journey; `{move_to: stage}` jumps."
+    )
+
+
+class ReEntry(_Strict):
+    allowed: bool = Field(
+        default=False, description="Whether a prospect whose journey ended may enter it again."
+    )
+    after: Duration | None = Field(
+        default=None, description="The least time between the end of one entry and the next."
+    )
+    max_entries: int | None = Field(default=None, ge=1, description="Entries in all, the first included.")
+
+
+class ScoreDecay(_Strict):
+    after: Duration = Field(description="Without activity for this long, the score decays …")
+    by: Literal["half", "all"] = Field(
+        default="half", description="… by half (again every period) or all at once (expired)."
+    )
+
+
+class Scoring(_Strict):
+    decay: ScoreDecay | None = None
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = Weekday.__args__  # type: ignore[attr-defined]
+
+
+class SendWindow(_Strict):
+    """When e-mail may reach the prospect, in their own time zone."""
+
+    days: list[Weekday] = Field(
+        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1
+    )
+    start: time = Field(default=time(9), description="Local opening time, e.g. \"09:00\".")
+    end: time = Field(default=time(17), description="Local closing time (exclusive).")
+    holidays: list[date] = Field(default_factory=list, description="Whole days without sending.")
+
+    @model_validator(mode="after")
+    def _opens_before_it_closes(self) -> SendWindow:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end:%H:%M} must be after start {self.start:%H:%M}")
+        return self
+
+
+class Sending(_Strict):
+    window: SendWindow | None = None
 
 
 class EscalationStep(_Strict):
@@ -355,7 +478,11 @@ class JourneyDefinition(_Strict):
     content: list[ContentItem] = Field(default_factory=list)
     sequences: dict[str, Sequence] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
+    goals: list[Goal] = Field(default_factory=list)
     sales: Sales = Field(default_factory=Sales)
+    sending: Sending = Field(default_factory=Sending)
+    scoring: Scoring = Field(default_factory=Scoring)
+    re_entry: ReEntry = Field(default_factory=ReEntry)
 
     # Lookups used by the interpreter; definitions are frozen so these never go stale.
     def stage_index(self, stage_id: str) -> int:
@@ -376,3 +503,6 @@ class JourneyDefinition(_Strict):
     @property
     def first_stage(self) -> str:
         return self.stages[0].id
+
+
+SplitBranch.model_rebuild()

@@ -98,6 +98,7 @@ class Decision(BaseModel):
         "send",
         "send_skipped",
         "send_failed",
+        "send_deferred",
         "task",
         "paused",
         "resumed",
@@ -107,6 +108,9 @@ class Decision(BaseModel):
         "escalated",
         "outcome",
         "resurfaced",
+        "goal",
+        "split",
+        "migrated",
     ]
     reason: str
     rule_id: str | None = None

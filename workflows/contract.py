@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from definitions.model import ContentItem, JourneyDefinition, Queue, Sender
@@ -17,6 +19,7 @@ from workflows.state import JourneyState, Prospect
 
 WORKFLOW_NAME = "ProspectJourney"
 EVENT_SIGNAL = "event"
+MIGRATE_SIGNAL = "migrate"
 STATE_QUERY = "state"
 
 SEND_EMAIL_ACTIVITY = "send_email"
@@ -80,6 +83,28 @@ class SendEmailInput(BaseModel):
     sender: Sender
     reason: str
     at: datetime
+    # The prospect's time zone when they have none: quiet periods are local days.
+    default_timezone: str = "UTC"
+
+
+class SendResult(BaseModel):
+    """What the send activity did: sent, or held back by the sending policy (and why)."""
+
+    status: Literal["sent", "deferred", "dropped"]
+    message_id: str | None = None
+    until: datetime | None = Field(default=None, description="For `deferred`: when to retry.")
+    reason: str | None = None
+
+
+class MigrateInput(BaseModel):
+    """Move a running prospect to a newer version of their journey (an operator's decision)."""
+
+    migration_id: str = Field(min_length=1)
+    definition: JourneyDefinition
+    stage_map: dict[str, str] = Field(
+        default_factory=dict,
+        description="Old stage id -> new stage id; stages not listed keep their id.",
+    )
 
 
 class CreateTaskInput(BaseModel):

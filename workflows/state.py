@@ -58,6 +58,16 @@ class DeferredSend(BaseModel):
     reason: str
 
 
+class HeldSend(BaseModel):
+    """An e-mail waiting for the send window to open, a quiet period to end or room under a cap."""
+
+    content_id: str
+    reason: str
+    until: datetime
+    held_because: str
+    rule_id: str | None = None
+
+
 class SentMessage(BaseModel):
     key: str
     content_id: str
@@ -113,6 +123,7 @@ class JourneyState(BaseModel):
     cursor: Cursor | None = None
     scheduled: list[ScheduledActions] = Field(default_factory=list)
     deferred_sends: list[DeferredSend] = Field(default_factory=list)
+    held_sends: list[HeldSend] = Field(default_factory=list)
     sent: list[SentMessage] = Field(default_factory=list)
     consumed: dict[str, datetime] = Field(default_factory=dict)
     tasks: list[TaskRef] = Field(default_factory=list)
@@ -122,6 +133,12 @@ class JourneyState(BaseModel):
     fired_once: list[str] = Field(default_factory=list)
     inactivity_fired: dict[str, datetime] = Field(default_factory=dict)
     applied_event_ids: list[str] = Field(default_factory=list)
+    # Goals about the prospect's state that hold now: each fires when it becomes true.
+    goals_met: list[str] = Field(default_factory=list)
+    # The branch each split put the prospect in (split id -> variant), for reports.
+    variants: dict[str, str] = Field(default_factory=dict)
+    # When the score last decayed; the next decay counts from this or the last activity.
+    score_decayed_at: datetime | None = None
     # Monotonic counter for stable command keys (message ids, task ids) within one journey.
     sequence_number: int = 0
     decision_count: int = 0

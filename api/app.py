@@ -16,8 +16,11 @@ from api import (
     inbound,
     journeys,
     links,
+    migrations,
+    policy,
     prospects,
     reports,
+    simulate,
     tasks,
 )
 from api.schemas import clean_validation_errors
@@ -56,4 +59,7 @@ def create_app(*, settings: Settings, db: Database, temporal: Client) -> FastAPI
     app.include_router(reports.router)
     app.include_router(inbound.router)
     app.include_router(links.router)
+    app.include_router(simulate.router)
+    app.include_router(policy.router)
+    app.include_router(migrations.router)
     return app

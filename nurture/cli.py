@@ -280,5 +280,14 @@ async def _import(rows: list[Row], journey: str, api_url: str, batch_size: int) 
             )
 
 
+def _register_feature_commands() -> None:
+    from nurture import cli_migrate, cli_policy, cli_simulate
+
+    for module in (cli_simulate, cli_policy, cli_migrate):
+        module.register(app)
+
+
+_register_feature_commands()
+
 if __name__ == "__main__":
     app()

@@ -385,7 +385,9 @@ class ReEntry(_Strict):
     after: Duration | None = Field(
         default=None, description="The least time between the end of one entry and the next."
     )
-    max_entries: int | None = Field(default=None, ge=1, description="Entries in all, the first included.")
+    max_entries: int | None = Field(
+        default=None, ge=1, description="Entries in all, the first included."
+    )
 
 
 class ScoreDecay(_Strict):
@@ -403,13 +405,15 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = Weekday.__args__  # type: ignore[attr-defined]
 
 
+def _working_days() -> list[Weekday]:
+    return ["mon", "tue", "wed", "thu", "fri"]
+
+
 class SendWindow(_Strict):
     """When e-mail may reach the prospect, in their own time zone."""
 
-    days: list[Weekday] = Field(
-        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"], min_length=1
-    )
-    start: time = Field(default=time(9), description="Local opening time, e.g. \"09:00\".")
+    days: list[Weekday] = Field(default_factory=_working_days, min_length=1)
+    start: time = Field(default=time(9), description='Local opening time, e.g. "09:00".')
     end: time = Field(default=time(17), description="Local closing time (exclusive).")
     holidays: list[date] = Field(default_factory=list, description="Whole days without sending.")
 

@@ -27,9 +27,12 @@ from definitions.model import (
 )
 from workflows import commands
 from workflows.matching import Happening, guard_holds, trigger_matches
+from workflows.send_window import describe as describe_window
+from workflows.send_window import next_opening
 from workflows.state import (
     Cursor,
     DeferredSend,
+    HeldSend,
     ScheduledActions,
     SentMessage,
     StageVisit,
@@ -128,6 +131,13 @@ def send_content(turn: Turn, content_id: str, reason: str, rule_id: str | None =
     if blocker is not None:
         turn.decide("send_skipped", f"not sent {content_id!r}: {blocker}", rule_id=rule_id)
         return
+    opening = window_opening(turn)
+    if opening is not None:
+        window = turn.definition.sending.window
+        assert window is not None  # an opening exists only for a window
+        because = f"outside the send window ({describe_window(window, turn.zone)})"
+        hold_send(turn, content_id, reason, until=opening, because=because, rule_id=rule_id)
+        return
     key = turn.next_key("send")
     item = turn.definition.content_item(content_id)
     turn.commands.append(commands.SendEmail(key=key, content_id=content_id, reason=reason))
@@ -135,6 +145,37 @@ def send_content(turn: Turn, content_id: str, reason: str, rule_id: str | None =
     turn.decide("send", f"send {content_id!r} ({item.stage} content): {reason}", rule_id=rule_id)
     fire_rules(
         turn, Happening(type="content_sent", content_id=content_id, content_stage=item.stage)
+    )
+
+
+def window_opening(turn: Turn) -> datetime | None:
+    """None while the journey's send window is open; otherwise when it next opens."""
+    window = turn.definition.sending.window
+    if window is None:
+        return None
+    opening = next_opening(window, turn.zone, turn.now)
+    return None if opening == turn.now else opening
+
+
+def hold_send(
+    turn: Turn,
+    content_id: str,
+    reason: str,
+    *,
+    until: datetime,
+    because: str,
+    rule_id: str | None = None,
+) -> None:
+    """Keep an e-mail back until `until`; it is decided again then (window, pause, policy)."""
+    turn.state.held_sends.append(
+        HeldSend(
+            content_id=content_id, reason=reason, until=until, held_because=because, rule_id=rule_id
+        )
+    )
+    turn.decide(
+        "send_deferred",
+        f"{content_id!r} held until {until:%Y-%m-%d %H:%M} UTC: {because}",
+        rule_id=rule_id,
     )
 
 
@@ -162,6 +203,7 @@ def end_journey(turn: Turn, status: str, reason: str, rule_id: str | None = None
     state.cursor = None
     state.scheduled = []
     state.deferred_sends = []
+    state.held_sends = []
     state.paused_until = None
     state.ended_reason = reason
     turn.decide("completed", f"journey {state.status}: {reason}", rule_id=rule_id)

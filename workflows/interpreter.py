@@ -13,8 +13,17 @@ from datetime import datetime
 
 from definitions.durations import format_duration
 from definitions.model import JourneyDefinition
-from workflows.actions import add_points, end_journey, fire, fire_rules, pause_until, stop_sequence
-from workflows.commands import Outcome
+from workflows.actions import (
+    add_points,
+    end_journey,
+    fire,
+    fire_rules,
+    hold_send,
+    pause_until,
+    stop_sequence,
+)
+from workflows.commands import Outcome, SendEmail
+from workflows.contract import SendResult
 from workflows.events import (
     ACTIVITY_EVENT_TYPES,
     EmailBounced,
@@ -39,7 +48,12 @@ from workflows.state import (
     Prospect,
     StageVisit,
 )
-from workflows.timing import resume_if_due, run_due_inactivity, run_due_scheduled
+from workflows.timing import (
+    release_due_holds,
+    resume_if_due,
+    run_due_inactivity,
+    run_due_scheduled,
+)
 from workflows.turn import Turn
 
 MAX_SETTLE_ROUNDS = 50
@@ -100,6 +114,7 @@ def advance(
     resume_if_due(turn)
     run_due_escalations(turn)
     run_due_resurface(turn)
+    release_due_holds(turn)
     run_due_scheduled(turn)
     run_due_inactivity(turn)
     _settle(turn, score_before=score_before)
@@ -251,4 +266,25 @@ def record_send_failure(
         turn.state.undeliverable = True
         turn.state.undeliverable_reason = reason
         stop_sequence(turn, "the address is undeliverable")
+    return turn.outcome()
+
+
+def apply_send_result(
+    definition: JourneyDefinition,
+    state: JourneyState,
+    *,
+    command: SendEmail,
+    result: SendResult,
+    now: datetime,
+) -> tuple[JourneyState, Outcome]:
+    """The sending policy held an e-mail back: it was not sent; defer or drop it, as told."""
+    if result.status == "sent":
+        return state, Outcome()
+    turn = Turn.begin(definition, state, now)
+    turn.state.sent = [message for message in turn.state.sent if message.key != command.key]
+    because = result.reason or "the sending policy"
+    if result.status == "dropped" or result.until is None:
+        turn.decide("send_skipped", f"not sent {command.content_id!r}: {because} (dropped)")
+    else:
+        hold_send(turn, command.content_id, command.reason, until=result.until, because=because)
     return turn.outcome()

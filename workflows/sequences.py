@@ -11,7 +11,7 @@ from definitions.model import (
     WaitForStep,
     WaitStep,
 )
-from workflows.actions import run_actions, send_content, stop_sequence
+from workflows.actions import run_actions, send_content, stop_sequence, window_opening
 from workflows.matching import Happening, trigger_matches
 from workflows.turn import Turn
 
@@ -39,6 +39,17 @@ def run_due_steps(turn: Turn) -> bool:
         step = sequence.steps[cursor.step]
         label = f"{cursor.stage} step {cursor.step + 1}"
         if isinstance(step, SendStep):
+            opening = window_opening(turn) if step.send not in turn.state.consumed else None
+            if opening is not None:
+                # The sequence waits with its e-mail, so the waits after it still count from
+                # the moment it actually went out.
+                cursor.due_at = opening
+                turn.decide(
+                    "sequence_step",
+                    f"{label}: {step.send!r} waits for the send window "
+                    f"(opens {opening:%Y-%m-%d %H:%M} UTC)",
+                )
+                return progressed
             cursor.step += 1
             if step.send in turn.state.consumed:
                 # They found it on their own (or a skip ahead was caused by reading it).

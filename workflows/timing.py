@@ -28,6 +28,20 @@ def resume_if_due(turn: Turn) -> None:
         send_content(turn, item.content_id, f"{item.reason} (deferred by the pause)")
 
 
+def release_due_holds(turn: Turn) -> bool:
+    """Held e-mails whose moment came are decided again: sent, or held once more."""
+    state = turn.state
+    if turn.is_paused or state.is_terminal:
+        return False
+    due = [held for held in state.held_sends if held.until <= turn.now]
+    if not due:
+        return False
+    state.held_sends = [held for held in state.held_sends if held.until > turn.now]
+    for held in due:
+        send_content(turn, held.content_id, f"{held.reason} (was held: {held.held_because})")
+    return True
+
+
 def run_due_scheduled(turn: Turn) -> bool:
     """Run scheduled rule actions that are due; while paused they wait for the resume."""
     state = turn.state
@@ -80,6 +94,10 @@ def next_action(definition: JourneyDefinition, state: JourneyState) -> NextActio
     candidates.extend(
         NextAction(at=item.due_at, description=f"scheduled actions of rule {item.rule_id!r}")
         for item in state.scheduled
+    )
+    candidates.extend(
+        NextAction(at=held.until, description=f"send the held {held.content_id!r}")
+        for held in state.held_sends
     )
     for rule in definition.rules:
         quiet = rule.when.inactive_for

@@ -72,6 +72,11 @@ class Turn:
         paused_until = self.state.paused_until
         return paused_until is not None and paused_until > self.now
 
+    @property
+    def zone(self) -> str:
+        """The prospect's time zone, or the journey's default when they have none."""
+        return self.state.prospect.timezone or self.definition.defaults.timezone
+
     def send_blocker(self) -> str | None:
         """Why nothing may be sent right now, or None when sending is allowed."""
         if self.state.is_terminal:

@@ -20,6 +20,7 @@ from workflows.contract import (
     SEND_EMAIL_ACTIVITY,
     RecordProjectionInput,
     SendEmailInput,
+    SendResult,
 )
 
 
@@ -29,12 +30,12 @@ class JourneyActivities:
         self._settings = settings
 
     @activity.defn(name=SEND_EMAIL_ACTIVITY)
-    async def send_email(self, input: SendEmailInput) -> str:
-        """Send one content e-mail and return its Message-ID."""
+    async def send_email(self, input: SendEmailInput) -> SendResult:
+        """Send one content e-mail and answer with its Message-ID."""
         async with self._db.session() as session:
             sent = await projections.find_sent_email(session, key=input.key)
         if sent is not None:
-            return sent.message_id
+            return SendResult(status="sent", message_id=sent.message_id)
         message_id = message_id_for(input.key, input.sender.from_address)
         message = compose_journey_email(input, settings=self._settings, message_id=message_id)
         # No database transaction is held open while the SMTP server is talked to. If recording
@@ -55,7 +56,7 @@ class JourneyActivities:
         )
         async with self._db.session() as session:
             await projections.record_sent_email(session, row=row)
-        return message_id
+        return SendResult(status="sent", message_id=message_id)
 
     @activity.defn(name=RECORD_PROJECTION_ACTIVITY)
     async def record_projection(self, input: RecordProjectionInput) -> None:

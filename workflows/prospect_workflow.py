@@ -17,7 +17,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from definitions.model import JourneyDefinition
-    from workflows import interpreter
+    from workflows import interpreter, migration
     from workflows.commands import (
         Command,
         CreateTask,
@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         ENROLL_CONTACT_ACTIVITY,
         ESCALATE_TASK_ACTIVITY,
         EVENT_SIGNAL,
+        MIGRATE_SIGNAL,
         NOTIFY_REASSIGNED_ACTIVITY,
         PERMANENT_SEND_FAILURES,
         RECORD_PROJECTION_ACTIVITY,
@@ -45,9 +46,11 @@ with workflow.unsafe.imports_passed_through():
         EscalateTaskInput,
         JourneyInput,
         JourneyView,
+        MigrateInput,
         NotifyReassignedInput,
         RecordProjectionInput,
         SendEmailInput,
+        SendResult,
         TaskAssignment,
     )
     from workflows.events import ProspectEvent
@@ -70,19 +73,20 @@ _ACTIVITY_TIMEOUT = timedelta(minutes=2)
 class ProspectJourneyWorkflow:
     def __init__(self) -> None:
         self._pending: list[ProspectEvent] = []
+        self._migrations: list[MigrateInput] = []
         self._state: JourneyState | None = None
         self._definition: JourneyDefinition | None = None
         self._run_number = 1
 
     @workflow.run
     async def run(self, journey: JourneyInput) -> JourneyState:
-        self._definition = definition = journey.definition
+        self._definition = journey.definition
         self._run_number = journey.run_number
         # Events that arrived before this run started (signal-with-start) are already queued.
         self._pending[:0] = journey.pending_events
         decisions: list[Decision] = []
         if journey.state is None:
-            started = interpreter.enroll(definition, journey.prospect, workflow.now())
+            started = interpreter.enroll(journey.definition, journey.prospect, workflow.now())
             decisions += await self._carry_out(*started)
         else:
             self._state = journey.state
@@ -90,12 +94,14 @@ class ProspectJourneyWorkflow:
 
         while not self._current.is_terminal:
             await self._wait_for_event_or_due_action()
-            decisions = []
+            decisions = await self._apply_migrations()
             while self._pending and not self._current.is_terminal:
                 event = self._pending.pop(0)
-                applied = interpreter.apply_event(definition, self._current, event, workflow.now())
+                applied = interpreter.apply_event(
+                    self._definition_now, self._current, event, workflow.now()
+                )
                 decisions += await self._carry_out(*applied)
-            advanced = interpreter.advance(definition, self._current, workflow.now())
+            advanced = interpreter.advance(self._definition_now, self._current, workflow.now())
             decisions += await self._carry_out(*advanced)
             await self._project(decisions)
             if self._history_is_long(journey.history_limit):
@@ -103,6 +109,7 @@ class ProspectJourneyWorkflow:
                 workflow.continue_as_new(
                     journey.model_copy(
                         update={
+                            "definition": self._definition_now,
                             "state": self._current,
                             "pending_events": self._pending,
                             "run_number": self._run_number + 1,
@@ -115,6 +122,10 @@ class ProspectJourneyWorkflow:
     def event(self, event: ProspectEvent) -> None:
         # Duplicates are filtered by the interpreter, which remembers applied event ids.
         self._pending.append(event)
+
+    @workflow.signal(name=MIGRATE_SIGNAL)
+    def migrate(self, request: MigrateInput) -> None:
+        self._migrations.append(request)
 
     @workflow.query(name=STATE_QUERY)
     def view(self) -> JourneyView:
@@ -130,17 +141,38 @@ class ProspectJourneyWorkflow:
         return self._state
 
     async def _wait_for_event_or_due_action(self) -> None:
+        def has_input() -> bool:
+            return bool(self._pending or self._migrations)
+
         upcoming = next_action(self._definition_now, self._current)
         if upcoming is None:
-            await workflow.wait_condition(lambda: bool(self._pending))
+            await workflow.wait_condition(has_input)
             return
         delay = upcoming.at - workflow.now()
         if delay <= timedelta(0):
             return
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
-                lambda: bool(self._pending), timeout=delay, timeout_summary=upcoming.description
+                has_input, timeout=delay, timeout_summary=upcoming.description
             )
+
+    async def _apply_migrations(self) -> list[Decision]:
+        """An operator moved this prospect to a newer version: from now on it is their journey."""
+        decisions: list[Decision] = []
+        while self._migrations and not self._current.is_terminal:
+            request = self._migrations.pop(0)
+            migrated = migration.migrate(
+                self._definition_now,
+                request.definition,
+                self._current,
+                request.stage_map,
+                migration_id=request.migration_id,
+                now=workflow.now(),
+            )
+            if migrated[0].version == request.definition.version:
+                self._definition = request.definition
+            decisions += await self._carry_out(*migrated)
+        return decisions
 
     async def _carry_out(self, state: JourneyState, outcome: Outcome) -> list[Decision]:
         self._state = state
@@ -214,7 +246,7 @@ class ProspectJourneyWorkflow:
     async def _send(self, command: SendEmail) -> list[Decision]:
         definition, state = self._definition_now, self._current
         try:
-            await self._run(
+            result = await workflow.execute_activity(
                 SEND_EMAIL_ACTIVITY,
                 SendEmailInput(
                     key=command.key,
@@ -228,7 +260,11 @@ class ProspectJourneyWorkflow:
                     sender=definition.sender,
                     reason=command.reason,
                     at=workflow.now(),
+                    default_timezone=definition.defaults.timezone,
                 ),
+                result_type=SendResult,
+                start_to_close_timeout=_ACTIVITY_TIMEOUT,
+                retry_policy=_PATIENT_RETRY,
                 summary=f"send {command.content_id}",
             )
         except ActivityError as error:
@@ -246,7 +282,12 @@ class ProspectJourneyWorkflow:
             )
             self._state = state
             return list(outcome.decisions)
-        return []
+        # Held back by the sending policy (a cap, a quiet period): defer or drop, as it says.
+        state, outcome = interpreter.apply_send_result(
+            definition, self._current, command=command, result=result, now=workflow.now()
+        )
+        self._state = state
+        return list(outcome.decisions)
 
     async def _create_task(self, command: CreateTask) -> None:
         definition, state = self._definition_now, self._current

@@ -87,7 +87,8 @@ def _token_in(text: str, pattern: str, settings: Settings) -> LinkToken:
 async def test_send_email_delivers_a_tracked_multipart_message(
     journey_activities: JourneyActivities, smtp_sink: MailSink, settings: Settings
 ) -> None:
-    message_id = await journey_activities.send_email(_send_input())
+    result = await journey_activities.send_email(_send_input())
+    message_id = result.message_id
 
     [caught] = await smtp_sink.wait_for(1)
     mail = caught.message
@@ -111,7 +112,7 @@ async def test_send_email_delivers_a_tracked_multipart_message(
 async def test_send_email_records_what_was_sent_at_the_workflow_time(
     journey_activities: JourneyActivities, database: Database
 ) -> None:
-    message_id = await journey_activities.send_email(_send_input())
+    message_id = (await journey_activities.send_email(_send_input())).message_id
 
     [row] = await table_rows(database, SentEmail)
     assert (row.key, row.message_id, row.to_address, row.content_id) == (

@@ -6,13 +6,13 @@ file name and the line.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import TemplateError
 
+from definitions.action_walk import all_actions
+from definitions.control_checks import check_goals, check_re_entry, check_splits
 from definitions.cycles import immediate_move_cycles
 from definitions.errors import PathPart
 from definitions.model import (
@@ -24,37 +24,14 @@ from definitions.model import (
     Rule,
     SendAction,
     SendStep,
-    Trigger,
     WaitForStep,
     WaitStep,
 )
+from definitions.problems import Problem, content_ids, duplicates, stage_ids, unknown
 from definitions.templates import compile_error, render_email, sample_context
+from definitions.trigger_checks import trigger
 
-# Which narrowing keys make sense with which trigger event.
-_NARROWERS_BY_EVENT: dict[str, frozenset[str]] = {
-    "content_consumed": frozenset({"content", "content_stage"}),
-    "content_sent": frozenset({"content", "content_stage"}),
-    "form_submitted": frozenset({"form"}),
-    "channel_contact": frozenset({"channel"}),
-    "stage_entered": frozenset({"stage"}),
-    "sales_outcome": frozenset({"outcome"}),
-    "out_of_office": frozenset({"alternate_contact"}),
-}
-_NARROWERS = (
-    "content",
-    "content_stage",
-    "form",
-    "channel",
-    "stage",
-    "outcome",
-    "alternate_contact",
-)
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: tuple[PathPart, ...]
-    message: str
+__all__ = ["Problem", "validate"]
 
 
 def validate(definition: JourneyDefinition) -> list[Problem]:
@@ -65,15 +42,15 @@ def validate(definition: JourneyDefinition) -> list[Problem]:
         _templates,
         _sequences,
         _rules,
+        _actions,
         _reply_is_handled,
         _cycles,
         _queues,
+        check_goals,
+        check_splits,
+        check_re_entry,
     )
     return [problem for check in checks for problem in check(definition)]
-
-
-def _duplicates(ids: Iterable[str | None]) -> set[str]:
-    return {item for item, count in Counter(i for i in ids if i).items() if count > 1}
 
 
 def _duplicate_ids(definition: JourneyDefinition) -> Iterator[Problem]:
@@ -83,12 +60,12 @@ def _duplicate_ids(definition: JourneyDefinition) -> Iterator[Problem]:
         "rules": [rule.id for rule in definition.rules],
     }
     for section, ids in sections.items():
-        repeated = _duplicates(ids)
+        repeated = duplicates(ids)
         for position, item_id in enumerate(ids):
             if item_id in repeated:
                 yield Problem((section, position, "id"), f"duplicate id {item_id!r}")
     for stage_id, sequence in definition.sequences.items():
-        repeated = _duplicates(step.id for step in sequence.steps)
+        repeated = duplicates(step.id for step in sequence.steps)
         for position, step in enumerate(sequence.steps):
             if step.id in repeated:
                 yield Problem(
@@ -108,19 +85,11 @@ def _timezone(definition: JourneyDefinition) -> Iterator[Problem]:
         )
 
 
-def _stage_ids(definition: JourneyDefinition) -> set[str]:
-    return {stage.id for stage in definition.stages}
-
-
-def _content_ids(definition: JourneyDefinition) -> set[str]:
-    return {item.id for item in definition.content}
-
-
 def _content(definition: JourneyDefinition) -> Iterator[Problem]:
     bands = {stage.id: stage.points for stage in definition.stages}
     for position, item in enumerate(definition.content):
         if item.stage not in bands:
-            yield Problem(("content", position, "stage"), _unknown("stage", item.stage, bands))
+            yield Problem(("content", position, "stage"), unknown("stage", item.stage, bands))
             continue
         low, high = bands[item.stage]
         if not low <= item.points <= high:
@@ -153,24 +122,24 @@ def _templates(definition: JourneyDefinition) -> Iterator[Problem]:
 
 
 def _sequences(definition: JourneyDefinition) -> Iterator[Problem]:
-    stages, contents = _stage_ids(definition), _content_ids(definition)
+    stages, contents = stage_ids(definition), content_ids(definition)
     rules = {rule.id for rule in definition.rules}
     for stage_id, sequence in definition.sequences.items():
         base: tuple[PathPart, ...] = ("sequences", stage_id)
         if stage_id not in stages:
-            yield Problem(base, _unknown("stage", stage_id, stages))
+            yield Problem(base, unknown("stage", stage_id, stages))
         step_ids = {step.id for step in sequence.steps if step.id}
         targets = step_ids | {"next", "end"}
         for position, step in enumerate(sequence.steps):
             path = (*base, "steps", position)
             if isinstance(step, SendStep) and step.send not in contents:
-                yield Problem((*path, "send"), _unknown("content", step.send, contents))
+                yield Problem((*path, "send"), unknown("content", step.send, contents))
             if isinstance(step, WaitForStep):
                 wait_for = step.wait_for
                 if wait_for.content is not None and wait_for.content not in contents:
                     yield Problem(
                         (*path, "wait_for", "content"),
-                        _unknown("content", wait_for.content, contents),
+                        unknown("content", wait_for.content, contents),
                     )
                 for branch in ("on_event", "on_timeout"):
                     target = getattr(wait_for, branch)
@@ -181,7 +150,7 @@ def _sequences(definition: JourneyDefinition) -> Iterator[Problem]:
                             f"({', '.join(sorted(step_ids)) or 'none have ids'})",
                         )
         if isinstance(sequence.then, HandOverToRule) and sequence.then.rule not in rules:
-            yield Problem((*base, "then", "rule"), _unknown("rule", sequence.then.rule, rules))
+            yield Problem((*base, "then", "rule"), unknown("rule", sequence.then.rule, rules))
         if sequence.then == "loop" and not any(
             isinstance(step, WaitStep | WaitForStep) for step in sequence.steps
         ):
@@ -190,46 +159,8 @@ def _sequences(definition: JourneyDefinition) -> Iterator[Problem]:
 
 def _rules(definition: JourneyDefinition) -> Iterator[Problem]:
     for position, rule in enumerate(definition.rules):
-        yield from _trigger(definition, rule.when, ("rules", position, "when"))
+        yield from trigger(definition, rule.when, ("rules", position, "when"))
         yield from _guard(definition, rule, ("rules", position, "if"))
-        yield from _actions(definition, rule, ("rules", position, "do"))
-
-
-def _trigger(
-    definition: JourneyDefinition, trigger: Trigger, path: tuple[PathPart, ...]
-) -> Iterator[Problem]:
-    kinds = [
-        kind
-        for kind in ("event", "score_at_least", "inactive_for")
-        if getattr(trigger, kind) is not None
-    ]
-    if len(kinds) != 1:
-        yield Problem(
-            path,
-            "a trigger needs exactly one of `event`, `score_at_least` or `inactive_for`"
-            + (f", got {', '.join(kinds)}" if kinds else ""),
-        )
-        return
-    if trigger.event == "unsubscribed":
-        yield Problem(
-            (*path, "event"),
-            "nothing may follow an unsubscribe: the journey ends and no rule runs after it",
-        )
-    allowed = _NARROWERS_BY_EVENT.get(trigger.event or "", frozenset())
-    for narrower in _NARROWERS:
-        if getattr(trigger, narrower) is not None and narrower not in allowed:
-            yield Problem(
-                (*path, narrower),
-                f"`{narrower}` cannot narrow "
-                + (f"a `{trigger.event}` event" if trigger.event else f"a `{kinds[0]}` trigger"),
-            )
-    stages, contents = _stage_ids(definition), _content_ids(definition)
-    if trigger.content is not None and trigger.content not in contents:
-        yield Problem((*path, "content"), _unknown("content", trigger.content, contents))
-    for key in ("content_stage", "stage"):
-        value = getattr(trigger, key)
-        if value is not None and value not in stages:
-            yield Problem((*path, key), _unknown("stage", value, stages))
 
 
 def _guard(
@@ -237,22 +168,20 @@ def _guard(
 ) -> Iterator[Problem]:
     if rule.if_ is None:
         return
-    stages = _stage_ids(definition)
+    stages = stage_ids(definition)
     for key in ("stage_in", "stage_not_in"):
         for position, stage in enumerate(getattr(rule.if_, key) or []):
             if stage not in stages:
-                yield Problem((*path, key, position), _unknown("stage", stage, stages))
+                yield Problem((*path, key, position), unknown("stage", stage, stages))
 
 
-def _actions(
-    definition: JourneyDefinition, rule: Rule, path: tuple[PathPart, ...]
-) -> Iterator[Problem]:
-    stages, contents = _stage_ids(definition), _content_ids(definition)
-    for position, action in enumerate(rule.do):
+def _actions(definition: JourneyDefinition) -> Iterator[Problem]:
+    stages, contents = stage_ids(definition), content_ids(definition)
+    for action, where in all_actions(definition):
         if isinstance(action, MoveTo) and action.move_to not in stages:
-            yield Problem((*path, position, "move_to"), _unknown("stage", action.move_to, stages))
+            yield Problem((*where, "move_to"), unknown("stage", action.move_to, stages))
         if isinstance(action, SendAction) and action.send not in contents:
-            yield Problem((*path, position, "send"), _unknown("content", action.send, contents))
+            yield Problem((*where, "send"), unknown("content", action.send, contents))
 
 
 def _reply_is_handled(definition: JourneyDefinition) -> Iterator[Problem]:
@@ -283,7 +212,7 @@ def _queues(definition: JourneyDefinition) -> Iterator[Problem]:
                 yield Problem((*path, "members", index), f"{member!r} is not an e-mail address")
         for value, member in queue.routes.items():
             if member not in queue.members:
-                yield Problem((*path, "routes", value), _unknown("member", member, queue.members))
+                yield Problem((*path, "routes", value), unknown("member", member, queue.members))
         for index, step in enumerate(queue.escalation):
             if step.do == "notify_manager" and queue.manager is None:
                 yield Problem(
@@ -301,23 +230,14 @@ def _queues(definition: JourneyDefinition) -> Iterator[Problem]:
     if not queues:
         return  # without configured queues a queue name only labels the task
     known = [queue.id for queue in queues]
-    for position, rule in enumerate(definition.rules):
-        for index, action in enumerate(rule.do):
-            spec = (
-                action.handoff
-                if isinstance(action, HandOff)
-                else action.task
-                if isinstance(action, CreateTask)
-                else None
-            )
-            if spec is not None and spec.queue is not None and spec.queue not in known:
-                key = "handoff" if isinstance(action, HandOff) else "task"
-                yield Problem(
-                    ("rules", position, "do", index, key, "queue"),
-                    _unknown("queue", spec.queue, known),
-                )
-
-
-def _unknown(kind: str, value: str, known: Iterable[str]) -> str:
-    choices = ", ".join(sorted(known)) or "none are defined"
-    return f"unknown {kind} {value!r} (known: {choices})"
+    for action, path in all_actions(definition):
+        spec = (
+            action.handoff
+            if isinstance(action, HandOff)
+            else action.task
+            if isinstance(action, CreateTask)
+            else None
+        )
+        if spec is not None and spec.queue is not None and spec.queue not in known:
+            key = "handoff" if isinstance(action, HandOff) else "task"
+            yield Problem((*path, key, "queue"), unknown("queue", spec.queue, known))

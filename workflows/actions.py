@@ -6,12 +6,13 @@ prospect get this e-mail?" without reconstructing anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
 from definitions.durations import format_duration
 from definitions.model import (
+    Action,
     AddPoints,
     Complete,
     CreateTask,
@@ -22,6 +23,8 @@ from definitions.model import (
     Pause,
     Rule,
     SendAction,
+    Split,
+    SplitSpec,
     StopSequence,
     TaskSpec,
 )
@@ -29,6 +32,7 @@ from workflows import commands
 from workflows.matching import Happening, guard_holds, trigger_matches
 from workflows.send_window import describe as describe_window
 from workflows.send_window import next_opening
+from workflows.splits import choose_branch
 from workflows.state import (
     Cursor,
     DeferredSend,
@@ -87,10 +91,29 @@ def fire(turn: Turn, rule: Rule, cause: str, *, event_id: str | None = None) -> 
 
 
 def run_actions(turn: Turn, rule: Rule, reason: str) -> None:
-    for action in rule.do:
+    run_action_list(turn, rule.do, reason, rule.id)
+
+
+def run_action_list(
+    turn: Turn, actions: Sequence[Action], reason: str, rule_id: str | None
+) -> None:
+    for action in actions:
         if turn.state.is_terminal:
             break
-        _HANDLERS[type(action)](turn, action, reason, rule.id)
+        _HANDLERS[type(action)](turn, action, reason, rule_id)
+
+
+def run_split(turn: Turn, spec: SplitSpec, reason: str, rule_id: str | None = None) -> None:
+    """Put the prospect in one branch (always the same one) and run what that branch does."""
+    state = turn.state
+    branch = choose_branch(spec, journey_id=state.journey_id, prospect_id=state.prospect.id)
+    state.variants[spec.id] = branch.variant
+    turn.decide(
+        "split",
+        f"split {spec.id!r}: variant {branch.variant!r} ({branch.percent}% of prospects): {reason}",
+        rule_id=rule_id,
+    )
+    run_action_list(turn, branch.do, f"{reason}, variant {branch.variant!r}", rule_id)
 
 
 def add_points(turn: Turn, points: int, reason: str, rule_id: str | None = None) -> None:
@@ -210,7 +233,11 @@ def end_journey(turn: Turn, status: str, reason: str, rule_id: str | None = None
 
 
 def _task(
-    turn: Turn, spec: TaskSpec, task_kind: Literal["handoff", "task"], reason: str, rule_id: str
+    turn: Turn,
+    spec: TaskSpec,
+    task_kind: Literal["handoff", "task"],
+    reason: str,
+    rule_id: str | None,
 ) -> None:
     key = turn.next_key(task_kind)
     task_id = commands.task_id_for(key)
@@ -254,15 +281,15 @@ def _prospect_words(turn: Turn) -> str | None:
     return text if isinstance(text, str) and text.strip() else None
 
 
-def _on_add_points(turn: Turn, action: AddPoints, reason: str, rule_id: str) -> None:
+def _on_add_points(turn: Turn, action: AddPoints, reason: str, rule_id: str | None) -> None:
     add_points(turn, action.add_points, reason, rule_id)
 
 
-def _on_move_to(turn: Turn, action: MoveTo, reason: str, rule_id: str) -> None:
+def _on_move_to(turn: Turn, action: MoveTo, reason: str, rule_id: str | None) -> None:
     move_to(turn, action.move_to, reason, rule_id)
 
 
-def _on_mark(turn: Turn, action: MarkAction, reason: str, rule_id: str) -> None:
+def _on_mark(turn: Turn, action: MarkAction, reason: str, rule_id: str | None) -> None:
     changes = []
     if action.mark.lifecycle and action.mark.lifecycle != turn.state.lifecycle:
         turn.state.lifecycle = action.mark.lifecycle
@@ -274,7 +301,7 @@ def _on_mark(turn: Turn, action: MarkAction, reason: str, rule_id: str) -> None:
         turn.decide("marked", f"marked {', '.join(changes)}: {reason}", rule_id=rule_id)
 
 
-def _on_handoff(turn: Turn, action: HandOff, reason: str, rule_id: str) -> None:
+def _on_handoff(turn: Turn, action: HandOff, reason: str, rule_id: str | None) -> None:
     _task(turn, action.handoff, "handoff", reason, rule_id)
     stop_sequence(turn, "handed off to sales", rule_id)
     if turn.state.status in ("active", "paused"):
@@ -282,28 +309,30 @@ def _on_handoff(turn: Turn, action: HandOff, reason: str, rule_id: str) -> None:
         turn.decide("status", f"handed off to sales: {reason}", rule_id=rule_id)
 
 
-def _on_task(turn: Turn, action: CreateTask, reason: str, rule_id: str) -> None:
+def _on_task(turn: Turn, action: CreateTask, reason: str, rule_id: str | None) -> None:
     _task(turn, action.task, "task", reason, rule_id)
 
 
-def _on_send(turn: Turn, action: SendAction, reason: str, rule_id: str) -> None:
+def _on_send(turn: Turn, action: SendAction, reason: str, rule_id: str | None) -> None:
     send_content(turn, action.send, reason, rule_id)
 
 
-def _on_stop_sequence(turn: Turn, action: StopSequence, reason: str, rule_id: str) -> None:
+def _on_stop_sequence(turn: Turn, action: StopSequence, reason: str, rule_id: str | None) -> None:
     stop_sequence(turn, reason, rule_id)
 
 
-def _on_pause(turn: Turn, action: Pause, reason: str, rule_id: str) -> None:
+def _on_pause(turn: Turn, action: Pause, reason: str, rule_id: str | None) -> None:
     length = format_duration(action.pause)
     pause_until(turn, turn.now + action.pause, f"{length} pause, {reason}", rule_id)
 
 
-def _on_complete(turn: Turn, action: Complete, reason: str, rule_id: str) -> None:
+def _on_complete(turn: Turn, action: Complete, reason: str, rule_id: str | None) -> None:
     end_journey(turn, "completed", f"{action.complete} ({reason})", rule_id)
 
 
-def _on_enroll_new_contact(turn: Turn, action: EnrollNewContact, reason: str, rule_id: str) -> None:
+def _on_enroll_new_contact(
+    turn: Turn, action: EnrollNewContact, reason: str, rule_id: str | None
+) -> None:
     contact = getattr(turn.event.data, "new_contact", None) if turn.event else None
     if contact is None:
         turn.decide(
@@ -330,7 +359,11 @@ def _on_enroll_new_contact(turn: Turn, action: EnrollNewContact, reason: str, ru
     )
 
 
-_HANDLERS: dict[type, Callable[[Turn, Any, str, str], None]] = {
+def _on_split(turn: Turn, action: Split, reason: str, rule_id: str | None) -> None:
+    run_split(turn, action.split, reason, rule_id)
+
+
+_HANDLERS: dict[type, Callable[[Turn, Any, str, str | None], None]] = {
     AddPoints: _on_add_points,
     MoveTo: _on_move_to,
     MarkAction: _on_mark,
@@ -341,4 +374,5 @@ _HANDLERS: dict[type, Callable[[Turn, Any, str, str], None]] = {
     Pause: _on_pause,
     Complete: _on_complete,
     EnrollNewContact: _on_enroll_new_contact,
+    Split: _on_split,
 }

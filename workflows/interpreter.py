@@ -24,6 +24,7 @@ from workflows.actions import (
 )
 from workflows.commands import Outcome, SendEmail
 from workflows.contract import SendResult
+from workflows.decay import run_due_decay
 from workflows.events import (
     ACTIVITY_EVENT_TYPES,
     EmailBounced,
@@ -32,6 +33,7 @@ from workflows.events import (
     SalesOutcome,
     TaskReassigned,
 )
+from workflows.goals import check_event_goals, check_state_goals
 from workflows.local_time import local_resume_time
 from workflows.matching import Happening
 from workflows.sales import (
@@ -97,6 +99,8 @@ def apply_event(
     score_before = turn.state.score
     rules_apply = _BUILT_IN[event.type](turn, event) is not False
     if rules_apply and not turn.state.is_terminal:
+        check_event_goals(turn, happening)
+    if rules_apply and not turn.state.is_terminal:
         match_waiting_step(turn, happening)
         fire_rules(turn, happening)
     _settle(turn, score_before=score_before)
@@ -117,12 +121,16 @@ def advance(
     release_due_holds(turn)
     run_due_scheduled(turn)
     run_due_inactivity(turn)
+    run_due_decay(turn)
     _settle(turn, score_before=score_before)
     return turn.outcome()
 
 
 def _settle(turn: Turn, *, score_before: int) -> None:
     for _ in range(MAX_SETTLE_ROUNDS):
+        # Goals first: a prospect who reached one gets nothing a rule would do at this instant.
+        if check_state_goals(turn) and turn.state.is_terminal:
+            return
         fired = _run_score_rules(turn, score_before)
         stepped = run_due_steps(turn)
         if not (fired or stepped):

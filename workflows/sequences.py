@@ -7,11 +7,18 @@ from definitions.model import (
     HandOverToRule,
     SendStep,
     Sequence,
+    SplitStep,
     Trigger,
     WaitForStep,
     WaitStep,
 )
-from workflows.actions import run_actions, send_content, stop_sequence, window_opening
+from workflows.actions import (
+    run_actions,
+    run_split,
+    send_content,
+    stop_sequence,
+    window_opening,
+)
 from workflows.matching import Happening, trigger_matches
 from workflows.turn import Turn
 
@@ -62,6 +69,9 @@ def run_due_steps(turn: Turn) -> bool:
             turn.decide("sequence_step", f"{label}: wait {format_duration(step.wait)}")
         elif isinstance(step, WaitForStep):
             _wait_for_or_time_out(turn, step, label)
+        elif isinstance(step, SplitStep):
+            cursor.step += 1
+            run_split(turn, step.split, f"{label} of the {cursor.stage} sequence")
     stop_sequence(turn, f"more than {MAX_STEPS_PER_TURN} steps in one instant")
     return progressed
 

@@ -10,6 +10,7 @@ from definitions.durations import format_duration
 from definitions.model import JourneyDefinition, SendStep
 from workflows.actions import fire, run_actions, send_content
 from workflows.contract import NextAction
+from workflows.decay import decay_due_at
 from workflows.sales import sales_deadlines
 from workflows.state import JourneyState
 from workflows.turn import Turn
@@ -99,6 +100,9 @@ def next_action(definition: JourneyDefinition, state: JourneyState) -> NextActio
         NextAction(at=held.until, description=f"send the held {held.content_id!r}")
         for held in state.held_sends
     )
+    decays_at = decay_due_at(definition, state)
+    if decays_at is not None:
+        candidates.append(NextAction(at=decays_at, description="score decay"))
     for rule in definition.rules:
         quiet = rule.when.inactive_for
         if quiet is None or state.inactivity_fired.get(rule.id) == state.last_activity_at:

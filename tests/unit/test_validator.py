@@ -163,3 +163,38 @@ def test_load_file_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(DefinitionInvalid) as caught:
         load_file(path)
     assert str(caught.value).startswith(f"{path}:")
+
+
+def test_journey_controls_are_checked_with_their_paths() -> None:
+    text = VALID + (
+        "goals:\n"
+        "  - {id: won, when: {event: stage_entered, stage: c}}\n"
+        "  - {id: jump, when: {score_at_least: 50}, then: {move_to: z}}\n"
+        "  - {id: nothing, when: {}}\n"
+        "re_entry: {after: 30d}\n"
+    )
+    text = text.replace(
+        "    steps: [{send: b1}, {wait: 2d}]",
+        "    steps:\n"
+        "      - split: {id: s, branches: [{variant: x, percent: 60, do: [{send: nope}]},"
+        " {variant: x, percent: 30}]}\n"
+        "      - {wait: 2d}",
+    )
+    messages = {e.path: e.message for e in errors_of(text)}
+    assert "use `stage:` alone" in messages["goals[0].when.event"]
+    assert messages["goals[1].then.move_to"].startswith("unknown stage 'z'")
+    assert "a goal needs an `event`" in messages["goals[2].when"]
+    assert messages["re_entry.after"] == "`after` has no effect unless `allowed: true` is set too"
+    split = "sequences.b.steps[0].split"
+    assert messages[f"{split}.branches"] in {
+        "the branches' percentages add up to 90, not 100",
+        "variant 'x' appears more than once",
+    }
+    assert messages[f"{split}.branches[0].do[0].send"].startswith("unknown content 'nope'")
+
+
+def test_a_send_window_must_open_before_it_closes() -> None:
+    text = VALID + "sending: {window: {start: '18:00', end: '09:00'}}\n"
+    [error] = errors_of(text)
+    assert error.path == "sending.window"
+    assert "must be after start 18:00" in error.message

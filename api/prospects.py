@@ -53,6 +53,11 @@ def _journey_out(
         {
             "workflow_id": workflow_id,
             **{field: getattr(source, field) for field in _JOURNEY_FIELDS},
+            "variants": (
+                source.variants
+                if isinstance(source, JourneyState)
+                else (source.state or {}).get("variants", {})
+            ),
             "next_action": next_action,
             "source": origin,
         }

@@ -210,6 +210,9 @@ class ProspectJourneyOut(BaseModel):
     paused_until: datetime | None
     next_action: NextAction | None
     enrolled_at: datetime | None = None
+    variants: dict[str, str] = Field(
+        default_factory=dict, description="The A/B variant this prospect got, per split id."
+    )
     source: Literal["workflow", "projection"] = Field(
         description="`workflow`: asked the running journey; `projection`: its last saved state."
     )

@@ -111,6 +111,17 @@ class Api:
         body = {"id": prospect_id, "email": f"{prospect_id}@example.com", **fields}
         return await self.http.post(f"/journeys/{self.journey_id}/enrollments", json=body)
 
+    async def post_event(
+        self, event_id: str, prospect_id: str, kind: str, *, at: datetime | None = None, **data: Any
+    ) -> None:
+        """Post an event as the prospect's integration would; `at` stamps it (virtual time)."""
+        body: dict[str, Any] = {"id": event_id, "prospect_id": prospect_id, "type": kind}
+        body["data"] = data
+        if at is not None:
+            body["occurred_at"] = at.isoformat()
+        response = await self.http.post("/events", json=body)
+        assert response.status_code == 202, response.text
+
     async def journey_state(self, prospect_id: str) -> dict[str, Any]:
         response = await self.http.get(f"/prospects/{prospect_id}")
         assert response.status_code == 200, response.text

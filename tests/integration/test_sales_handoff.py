@@ -88,9 +88,14 @@ async def test_a_hand_off_makes_one_task_and_one_notification_to_the_routed_assi
     [notification] = await eventually(lambda: task_mail(api, task["id"]))
     assert notification.rcpt_tos == (MARTA,)
     assert len(await open_tasks(api, "ola", 1)) == 1
-    detail = (await api.http.get(f"/tasks/{task['id']}")).json()
-    kinds = {item["type"] for item in detail["history"]}
-    assert {"form_submitted", "sent", "points", "stage_moved", "task"} <= kinds
+    expected = {"form_submitted", "sent", "points", "stage_moved", "task"}
+
+    async def detail_with_history() -> dict[str, Any] | None:
+        # The task is stored before the journey's projection of the same instant is.
+        detail = dict((await api.http.get(f"/tasks/{task['id']}")).json())
+        return detail if expected <= {item["type"] for item in detail["history"]} else None
+
+    detail = await eventually(detail_with_history)
     assert detail["score_over_time"][-1]["score"] == 10000
     assert detail["bant_fields"] == ["budget", "authority", "need", "timeline"]
 

@@ -148,7 +148,9 @@ def send_content(turn: Turn, content_id: str, reason: str, rule_id: str | None =
     blocker = turn.send_blocker()
     if blocker is not None and turn.is_paused and not turn.state.undeliverable:
         # Pausing is not cancelling: the e-mail goes out when the prospect is back.
-        turn.state.deferred_sends.append(DeferredSend(content_id=content_id, reason=reason))
+        turn.state.deferred_sends.append(
+            DeferredSend(content_id=content_id, reason=reason, rule_id=rule_id)
+        )
         turn.decide("send_skipped", f"{content_id!r} deferred: {blocker}", rule_id=rule_id)
         return
     if blocker is not None:
@@ -163,7 +165,9 @@ def send_content(turn: Turn, content_id: str, reason: str, rule_id: str | None =
         return
     key = turn.next_key("send")
     item = turn.definition.content_item(content_id)
-    turn.commands.append(commands.SendEmail(key=key, content_id=content_id, reason=reason))
+    turn.commands.append(
+        commands.SendEmail(key=key, content_id=content_id, reason=reason, rule_id=rule_id)
+    )
     turn.state.sent.append(SentMessage(key=key, content_id=content_id, at=turn.now))
     turn.decide("send", f"send {content_id!r} ({item.stage} content): {reason}", rule_id=rule_id)
     fire_rules(
@@ -203,9 +207,15 @@ def hold_send(
 
 
 def stop_sequence(turn: Turn, reason: str, rule_id: str | None = None) -> None:
-    if turn.state.cursor is None:
+    state = turn.state
+    # The sequence's own e-mails still held back (by the window or the policy) stop with it.
+    dropped = [held for held in state.held_sends if held.rule_id is None]
+    state.held_sends = [held for held in state.held_sends if held.rule_id is not None]
+    for held in dropped:
+        turn.decide("send_skipped", f"not sent the held {held.content_id!r}: the sequence stopped")
+    if state.cursor is None:
         return
-    turn.state.cursor = None
+    state.cursor = None
     turn.decide("sequence_stopped", f"sequence stopped: {reason}", rule_id=rule_id)
 
 

@@ -28,6 +28,7 @@ class SendEmail(BaseModel):
     key: str
     content_id: str
     reason: str
+    rule_id: str | None = None
 
 
 class CreateTask(BaseModel):

@@ -294,5 +294,12 @@ def apply_send_result(
     if result.status == "dropped" or result.until is None:
         turn.decide("send_skipped", f"not sent {command.content_id!r}: {because} (dropped)")
     else:
-        hold_send(turn, command.content_id, command.reason, until=result.until, because=because)
+        hold_send(
+            turn,
+            command.content_id,
+            command.reason,
+            until=result.until,
+            because=because,
+            rule_id=command.rule_id,
+        )
     return turn.outcome()

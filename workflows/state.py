@@ -56,6 +56,7 @@ class DeferredSend(BaseModel):
 
     content_id: str
     reason: str
+    rule_id: str | None = None
 
 
 class HeldSend(BaseModel):
@@ -65,6 +66,7 @@ class HeldSend(BaseModel):
     reason: str
     until: datetime
     held_because: str
+    # None for a sequence's own e-mail: it is dropped when the sequence stops (a reply came).
     rule_id: str | None = None
 
 

@@ -26,7 +26,7 @@ def resume_if_due(turn: Turn) -> None:
     turn.decide("resumed", "pause ended; the journey continues where it stopped")
     deferred, state.deferred_sends = state.deferred_sends, []
     for item in deferred:
-        send_content(turn, item.content_id, f"{item.reason} (deferred by the pause)")
+        send_content(turn, item.content_id, f"{item.reason} (deferred by the pause)", item.rule_id)
 
 
 def release_due_holds(turn: Turn) -> bool:
@@ -39,7 +39,9 @@ def release_due_holds(turn: Turn) -> bool:
         return False
     state.held_sends = [held for held in state.held_sends if held.until > turn.now]
     for held in due:
-        send_content(turn, held.content_id, f"{held.reason} (was held: {held.held_because})")
+        send_content(
+            turn, held.content_id, f"{held.reason} (was held: {held.held_because})", held.rule_id
+        )
     return True
 
 

@@ -290,3 +290,21 @@ def test_expiring_points_drop_to_zero_once_and_schedule_nothing_more() -> None:
     assert any("expired" in d.reason for d in outcome.decisions)
     upcoming = next_action(definition, state)
     assert upcoming is None or upcoming.description != "score decay"
+
+
+def test_a_sequence_email_held_by_the_policy_is_dropped_when_a_reply_stops_the_sequence() -> None:
+    definition, state, command = first_send()
+    at = datetime(2026, 9, 7, 8, tzinfo=UTC)
+    result = SendResult(status="deferred", until=at + DAY, reason="quiet period")
+    state, _ = interpreter.apply_send_result(
+        definition, state, command=command, result=result, now=at
+    )
+    assert len(state.held_sends) == 1
+
+    state, outcome = interpreter.apply_event(
+        definition, state, event("re", "email_replied", text="Call me"), at + DAY / 2
+    )
+    assert state.held_sends == []
+    assert "not sent the held 'a1': the sequence stopped" in [d.reason for d in outcome.decisions]
+    state, outcome = interpreter.advance(definition, state, at + 2 * DAY)
+    assert sent_content(outcome) == []

@@ -8,8 +8,9 @@ result instead of sending or creating anything twice.
 from __future__ import annotations
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
-from activities import projections
+from activities import projections, sending_policy
 from activities.mailer import compose_journey_email, deliver
 from activities.message_ids import message_id_for
 from nurture.db import Database
@@ -31,17 +32,37 @@ class JourneyActivities:
 
     @activity.defn(name=SEND_EMAIL_ACTIVITY)
     async def send_email(self, input: SendEmailInput) -> SendResult:
-        """Send one content e-mail and answer with its Message-ID."""
+        """Send one content e-mail unless the sending policy holds it back; answer what was done."""
         async with self._db.session() as session:
             sent = await projections.find_sent_email(session, key=input.key)
         if sent is not None:
             return SendResult(status="sent", message_id=sent.message_id)
+        # The sending policy is read now, not when the journey was written, so a quiet period
+        # or a cap set today holds for journeys already running. `input.at` is the workflow's
+        # clock, so the cap's window is measured in the same time the sends were recorded in.
+        cleared = await sending_policy.clear_send(
+            self._db,
+            key=input.key,
+            prospect_id=input.prospect.id,
+            zone=input.prospect.timezone or input.default_timezone,
+            at=input.at,
+        )
+        if cleared.verdict != "send":
+            status = "deferred" if cleared.verdict == "defer" else "dropped"
+            return SendResult(status=status, until=cleared.until, reason=cleared.reason)
         message_id = message_id_for(input.key, input.sender.from_address)
-        message = compose_journey_email(input, settings=self._settings, message_id=message_id)
-        # No database transaction is held open while the SMTP server is talked to. If recording
-        # fails after a successful send, the retry sends again: at least once, never lost, and
-        # with the same Message-ID so the duplicate can be recognised.
-        await deliver(message, self._settings)
+        try:
+            message = compose_journey_email(input, settings=self._settings, message_id=message_id)
+            # No database transaction is held open while the SMTP server is talked to. If
+            # recording fails after a successful send, the retry sends again: at least once,
+            # never lost, and with the same Message-ID so the duplicate can be recognised.
+            await deliver(message, self._settings)
+        except ApplicationError as failure:
+            # A transient failure keeps the reservation for the retry; a permanent one frees
+            # the cap, since nothing reached the prospect.
+            if failure.non_retryable:
+                await sending_policy.release(self._db, key=input.key)
+            raise
         row = SentEmail(
             key=input.key,
             message_id=message_id,
@@ -56,6 +77,7 @@ class JourneyActivities:
         )
         async with self._db.session() as session:
             await projections.record_sent_email(session, row=row)
+        await sending_policy.release(self._db, key=input.key)
         return SendResult(status="sent", message_id=message_id)
 
     @activity.defn(name=RECORD_PROJECTION_ACTIVITY)

@@ -82,6 +82,10 @@ class Enrollment(SQLModel, table=True):
     enrolled_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
     state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    # Re-entry rules need when the last entry ended (on the workflow's clock) and how many
+    # entries the prospect has had, the first included.
+    ended_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    entries: int = Field(default=1, ge=1)
 
 
 class EventRecord(SQLModel, table=True):
@@ -196,3 +200,43 @@ class InboundEmail(SQLModel, table=True):
     task_id: str | None = None
     note: str | None = Field(default=None, sa_column=Column(Text))
     raw: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class SendingPolicyRecord(SQLModel, table=True):
+    """The sending policy (frequency cap, quiet periods), one row per change.
+
+    The newest row is in force; older rows stay so "why was nothing sent on 27 December?" can
+    still be answered after the policy changed. No row at all means no cap and no quiet period.
+    """
+
+    __tablename__ = "sending_policies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    policy: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
+
+
+class ProspectSendLock(SQLModel, table=True):
+    """One row per prospect, written first by every send check so checks queue up one by one.
+
+    See `activities.sending_policy` for the whole check-and-reserve scheme.
+    """
+
+    __tablename__ = "prospect_send_locks"
+
+    prospect_id: str = Field(primary_key=True, max_length=200)
+    checks: int = 0
+
+
+class SendReservation(SQLModel, table=True):
+    """An e-mail the sending policy cleared that is not (yet) in `sent_emails`.
+
+    It counts against the frequency cap while the e-mail is being delivered, and lets a retry of
+    the same send go ahead without being checked a second time.
+    """
+
+    __tablename__ = "send_reservations"
+
+    key: str = Field(primary_key=True, max_length=400)
+    prospect_id: str = Field(index=True, max_length=200)
+    at: datetime = Field(sa_type=UtcDateTime)

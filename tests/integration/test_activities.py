@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from temporalio.exceptions import ApplicationError
@@ -11,11 +13,18 @@ from temporalio.exceptions import ApplicationError
 from activities import JourneyActivities
 from activities.message_ids import message_id_for
 from definitions.model import ContentItem
+from definitions.policy import SendingPolicy
 from nurture.db import Database
 from nurture.links import LinkToken, read_token
 from nurture.settings import Settings
 from nurture.smtp_sink import MailSink
-from nurture.tables import DecisionRecord, Enrollment, SentEmail
+from nurture.tables import (
+    DecisionRecord,
+    Enrollment,
+    SendingPolicyRecord,
+    SendReservation,
+    SentEmail,
+)
 from tests.integration.activity_data import (
     AT,
     PROSPECT,
@@ -26,7 +35,7 @@ from tests.integration.activity_data import (
     utc,
 )
 from workflows.commands import Decision
-from workflows.contract import NextAction, RecordProjectionInput, SendEmailInput
+from workflows.contract import NextAction, RecordProjectionInput, SendEmailInput, SendResult
 from workflows.state import JourneyState
 
 SUBJECT = "The buyer's guide for Acme & Co"
@@ -206,3 +215,160 @@ async def test_record_projection_upserts_and_never_duplicates_decisions(
         (2, "reason 2 at 09:00"),
         (3, "reason 3 at 10:00"),
     ]
+
+
+# --- the sending policy, checked right before a send -----------------------------------------
+
+
+async def _set_policy(database: Database, **fields: Any) -> None:
+    async with database.session() as session:
+        session.add(
+            SendingPolicyRecord(policy=SendingPolicy.model_validate(fields).model_dump(mode="json"))
+        )
+        await session.commit()
+
+
+def _other_journey_send(key: str, at: datetime) -> SentEmail:
+    return SentEmail(
+        key=key,
+        message_id=f"<{key}@acme.example>",
+        workflow_id="journey:webinar:prospect:p-1",
+        prospect_id=PROSPECT.id,
+        journey_id="webinar",
+        content_id="recording",
+        to_address=PROSPECT.email,
+        subject="The recording",
+        reason="sequence step 1 of interested",
+        sent_at=at,
+    )
+
+
+async def test_an_email_of_another_journey_in_the_window_defers_the_send(
+    journey_activities: JourneyActivities, smtp_sink: MailSink, database: Database
+) -> None:
+    await _set_policy(database, frequency_cap={"max_emails": 1, "per": "3d"})
+    async with database.session() as session:
+        session.add(_other_journey_send("webinar/send/1", AT - timedelta(days=1)))
+        await session.commit()
+
+    result = await journey_activities.send_email(_send_input())
+
+    assert result == SendResult(
+        status="deferred",
+        until=AT + timedelta(days=2),
+        reason="frequency cap: 1 e-mails in the last 3d (at most 1)",
+    )
+    assert smtp_sink.messages == []
+    assert [row.key for row in await table_rows(database, SentEmail)] == ["webinar/send/1"]
+    assert await table_rows(database, SendReservation) == []
+
+
+async def test_when_capped_drop_answers_dropped(
+    journey_activities: JourneyActivities, smtp_sink: MailSink, database: Database
+) -> None:
+    await _set_policy(database, frequency_cap={"max_emails": 1, "per": "3d", "when_capped": "drop"})
+    async with database.session() as session:
+        session.add(_other_journey_send("webinar/send/1", AT - timedelta(hours=1)))
+        await session.commit()
+
+    result = await journey_activities.send_email(_send_input())
+
+    assert (result.status, result.until, result.message_id) == ("dropped", None, None)
+    assert result.reason == "frequency cap: 1 e-mails in the last 3d (at most 1)"
+    assert smtp_sink.messages == []
+
+
+async def test_a_send_out_of_the_window_and_other_prospects_sends_do_not_count(
+    journey_activities: JourneyActivities, smtp_sink: MailSink, database: Database
+) -> None:
+    await _set_policy(database, frequency_cap={"max_emails": 1, "per": "3d"})
+    someone_else = _other_journey_send("webinar/send/9", AT)
+    someone_else.prospect_id = "p-2"
+    async with database.session() as session:
+        session.add(_other_journey_send("webinar/send/1", AT - timedelta(days=3)))
+        session.add(someone_else)
+        await session.commit()
+
+    result = await journey_activities.send_email(_send_input())
+
+    assert result.status == "sent"
+    assert len(await smtp_sink.wait_for(1)) == 1
+    # Sent and recorded: the reservation made for the check is gone.
+    assert await table_rows(database, SendReservation) == []
+
+
+async def test_two_sends_at_the_same_instant_under_a_cap_of_one_send_one_email(
+    journey_activities: JourneyActivities, smtp_sink: MailSink, database: Database
+) -> None:
+    await _set_policy(database, frequency_cap={"max_emails": 1, "per": "3d"})
+    # A second journey's workflow whose clock reads a little behind the first one's.
+    inputs = [
+        _send_input(key=f"{WORKFLOW_ID}/send/1"),
+        _send_input(key="journey:webinar:prospect:p-1/send/1").model_copy(
+            update={"at": AT - timedelta(milliseconds=300)}
+        ),
+    ]
+
+    results = await asyncio.gather(*(journey_activities.send_email(i) for i in inputs))
+
+    assert sorted(result.status for result in results) == ["deferred", "sent"]
+    await asyncio.sleep(0.2)
+    assert len(smtp_sink.messages) == 1
+    assert len(await table_rows(database, SentEmail)) == 1
+
+
+async def test_a_quiet_period_defers_to_local_midnight_in_the_prospects_zone(
+    journey_activities: JourneyActivities, smtp_sink: MailSink, database: Database
+) -> None:
+    await _set_policy(
+        database,
+        quiet_periods=[{"name": "Stocktaking", "start": "2025-03-03", "end": "2025-03-04"}],
+    )
+    in_tokyo = _send_input().model_copy(
+        update={"prospect": PROSPECT.model_copy(update={"timezone": "Asia/Tokyo"})}
+    )
+    # 09:00 UTC on 3 March is 04:00 on the 4th in Auckland and 18:00 on the 3rd in Tokyo.
+    in_the_default_zone = _send_input(key="k/2").model_copy(
+        update={"default_timezone": "Pacific/Auckland"}
+    )
+
+    tokyo = await journey_activities.send_email(in_tokyo)
+    auckland = await journey_activities.send_email(in_the_default_zone)
+
+    assert (tokyo.status, tokyo.until) == ("deferred", datetime(2025, 3, 4, 15, tzinfo=UTC))
+    assert tokyo.reason == "quiet period 'Stocktaking' (2025-03-03 to 2025-03-04)"
+    assert (auckland.status, auckland.until) == ("deferred", datetime(2025, 3, 4, 11, tzinfo=UTC))
+    assert smtp_sink.messages == []
+
+
+async def test_a_retry_of_a_cleared_send_goes_out_without_a_second_check(
+    journey_activities: JourneyActivities, smtp_sink: MailSink, database: Database
+) -> None:
+    # The first attempt was cleared (its reservation is there), then failed on the way to SMTP;
+    # meanwhile a quiet period began. The retry must not turn the cleared send into a deferral.
+    async with database.session() as session:
+        session.add(SendReservation(key=f"{WORKFLOW_ID}/send/1", prospect_id=PROSPECT.id, at=AT))
+        await session.commit()
+    await _set_policy(
+        database, quiet_periods=[{"name": "Freeze", "start": "2025-03-01", "end": "2025-03-10"}]
+    )
+
+    result = await journey_activities.send_email(_send_input())
+
+    assert result.status == "sent"
+    assert len(await smtp_sink.wait_for(1)) == 1
+    assert await table_rows(database, SendReservation) == []
+
+
+async def test_a_send_that_fails_for_good_gives_its_place_under_the_cap_back(
+    database: Database, settings: Settings, refusing_sink: MailSink
+) -> None:
+    await _set_policy(database, frequency_cap={"max_emails": 1, "per": "3d"})
+    refused = JourneyActivities(
+        database, settings.model_copy(update={"smtp_port": refusing_sink.port})
+    )
+
+    with pytest.raises(ApplicationError):
+        await refused.send_email(_send_input())
+
+    assert await table_rows(database, SendReservation) == []

@@ -78,6 +78,8 @@ def _enrollment_fields(
         "next_action_at": next_action.at if next_action else None,
         "updated_at": at,
         "state": state.model_dump(mode="json"),
+        # On the workflow's clock, which is what re-entry's `after` counts from.
+        "ended_at": at if state.is_terminal else None,
     }
 
 
@@ -88,7 +90,12 @@ async def _upsert_enrollment(
     if enrollment is None:
         session.add(Enrollment(workflow_id=workflow_id, **fields))
         return
-    if _decision_count(enrollment.state) > fields["state"]["decision_count"]:
+    # A new entry's first report can reach the row before the API has turned it over; it counts
+    # the entry itself then (the API's turn-over only takes a row that still shows the end).
+    new_entry = enrollment.state.get("enrolled_at") not in (None, fields["state"]["enrolled_at"])
+    if new_entry:
+        enrollment.entries += 1
+    elif _decision_count(enrollment.state) > fields["state"]["decision_count"]:
         # A late retry of an older projection must not overwrite a newer one.
         return
     for name, value in fields.items():

@@ -2,13 +2,15 @@
 
 The workflow id is the business key `journey_workflow_id(journey, prospect)`, so a prospect who
 is still in the journey cannot be started twice (Temporal refuses: a conflict), while one whose
-journey ended may enter again. Starts run concurrently, bounded, so bulk imports stay fast.
+journey ended may enter again — a new run of the same workflow id — when the journey's
+`re_entry` rule allows it (`api.re_entry`). Starts run concurrently, bounded, so bulk imports
+stay fast.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +23,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from api.re_entry import UNSUBSCRIBED, PreviousEntry, refusal
 from api.schemas import EnrollmentConflict, EnrollmentFailure, EnrollmentOut
 from definitions.model import JourneyDefinition
 from nurture.db import Database
@@ -65,10 +68,15 @@ async def enroll(
     # existing ones get the new contact data only if they are actually enrolled below.
     await _remember(db, list(unique.values()), overwrite=False)
     unsubscribed = await _unsubscribed(db, list(unique))
+    previous = await _previous_entries(db, journey_id, list(unique))
+    now = datetime.now(UTC)
     candidates = []
     for prospect in unique.values():
         if prospect.id in unsubscribed:
-            reason = "the prospect has unsubscribed and is not enrolled again"
+            reason: str | None = UNSUBSCRIBED
+        else:
+            reason = refusal(definition.re_entry, previous.get(prospect.id), now=now)
+        if reason is not None:
             report.conflicts.append(_conflict(journey_id, prospect.id, reason))
         else:
             candidates.append(prospect)
@@ -149,6 +157,27 @@ async def _unsubscribed(db: Database, prospect_ids: Sequence[str]) -> set[str]:
     return found
 
 
+async def _previous_entries(
+    db: Database, journey_id: str, prospect_ids: Sequence[str]
+) -> dict[str, PreviousEntry]:
+    """The last entry of each prospect in this journey, from its projection row."""
+    workflow_ids = [journey_workflow_id(journey_id, prospect_id) for prospect_id in prospect_ids]
+    found: dict[str, PreviousEntry] = {}
+    async with db.session() as session:
+        for chunk in _chunks(workflow_ids):
+            rows = await session.exec(
+                select(Enrollment).where(col(Enrollment.workflow_id).in_(chunk))
+            )
+            for row in rows:
+                found[row.prospect_id] = PreviousEntry(
+                    status=row.status,
+                    # Rows written before `ended_at` existed: their last update is the end.
+                    ended_at=row.ended_at or row.updated_at,
+                    entries=row.entries,
+                )
+    return found
+
+
 def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
     return [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
 
@@ -158,8 +187,8 @@ async def _project(
 ) -> None:
     """A first projection row per new journey; the workflow's own projection replaces it.
 
-    An existing row is left alone unless its journey had ended (a prospect entering again):
-    the running workflow may already have written a fresher one.
+    An existing row is left alone unless its journey had ended (a prospect entering again: one
+    more entry); the running workflow may already have written a fresher one (and counted it).
     """
     if not enrolled:
         return
@@ -181,6 +210,8 @@ async def _project(
             "enrolled_at": now,
             "updated_at": now,
             "state": {},
+            "ended_at": None,
+            "entries": 1,
         }
         for item in enrolled
     ]
@@ -189,7 +220,8 @@ async def _project(
         Enrollment,
         rows,
         key="workflow_id",
-        update=[name for name in rows[0] if name != "workflow_id"],
+        update=[name for name in rows[0] if name not in ("workflow_id", "entries")],
+        also_set={"entries": col(Enrollment.entries) + 1},
         where=col(Enrollment.status).in_(TERMINAL_STATUSES),
     )
 
@@ -201,10 +233,12 @@ async def _upsert(
     *,
     key: str,
     update: Sequence[str],
+    also_set: Mapping[str, ColumnElement[Any]] | None = None,
     where: ColumnElement[bool] | None = None,
 ) -> None:
     """INSERT … ON CONFLICT (SQLite and PostgreSQL): a row that exists is updated (only the
-    `update` columns, only `where` it holds) or, with nothing to update, left alone."""
+    `update` columns, plus the `also_set` expressions, only `where` it holds) or, with nothing
+    to update, left alone."""
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     async with db.engine.begin() as connection:
         for start in range(0, len(rows), CHUNK):
@@ -212,7 +246,7 @@ async def _upsert(
             if update:
                 statement = statement.on_conflict_do_update(
                     index_elements=[key],
-                    set_={name: statement.excluded[name] for name in update},
+                    set_={name: statement.excluded[name] for name in update} | dict(also_set or {}),
                     where=where,
                 )
             else:

@@ -20,7 +20,8 @@ from sqlmodel import col, select
 
 from api.deps import SessionDep
 from api.schemas import as_utc
-from nurture.tables import SalesTask
+from api.split_report import SplitReport, split_csv, split_report
+from nurture.tables import Enrollment, SalesTask
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -64,6 +65,21 @@ async def handoffs(
     report = _report(tasks, journey_id=journey_id, since=since, until=until)
     if format == "csv":
         return PlainTextResponse(_csv(report), media_type="text/csv")
+    return report
+
+
+@router.get("/splits", response_model=None)
+async def splits(
+    session: SessionDep,
+    journey_id: str,
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+) -> SplitReport | PlainTextResponse:
+    """A/B splits: per split and variant, prospects, hand-offs, completions, unsubscribes and
+    where they are now (every version of the journey)."""
+    rows = await session.exec(select(Enrollment).where(Enrollment.journey_id == journey_id))
+    report = split_report(journey_id=journey_id, states=[row.state for row in rows])
+    if format == "csv":
+        return PlainTextResponse(split_csv(report), media_type="text/csv")
     return report
 
 

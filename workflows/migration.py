@@ -178,8 +178,8 @@ def _problems(
 
 
 def _sequence_change(new: JourneyDefinition, state: JourneyState, target: str) -> SequenceChange:
-    # A sequence the prospect stopped (a reply, a hand-off) or finished stays stopped: migrating
-    # is an operator's bookkeeping and must not start e-mailing anybody again.
+    # A sequence the prospect stopped (a reply, a hand-off) or finished stays stopped: a
+    # migration must not start e-mailing someone whose own actions silenced the sequence.
     if state.cursor is None:
         return "none"
     if target not in new.sequences:

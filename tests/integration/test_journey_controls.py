@@ -7,6 +7,7 @@ change, a month without activity) with `fast_forward`; its timers fire at their 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -167,6 +168,20 @@ async def test_each_prospect_gets_the_variant_its_hash_picks_and_it_is_recorded(
         assert mail.message["Subject"] == f"Promo {expected.upper()}"
         state = await api.journey_state(person)
         assert state["variants"] == {"first-mail": expected}
+
+    predicted = Counter(
+        choose_branch(SPLIT, journey_id=api.journey_id, prospect_id=person).variant
+        for person in people
+    )
+
+    async def counted() -> dict[str, int] | None:
+        # Counted from the projections, which each journey writes just after its first send.
+        response = await api.http.get("/reports/splits", params={"journey_id": api.journey_id})
+        lines = response.json()["variants"]
+        counts = {line["variant"]: line["prospects"] for line in lines}
+        return counts if sum(counts.values()) == len(people) else None
+
+    assert await eventually(counted) == dict(predicted)
 
 
 async def test_points_halve_after_thirty_days_without_activity(api: Api) -> None:

@@ -12,6 +12,7 @@ import uuid
 
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlmodel import col, select
 from temporalio.client import Client
 
 from api import publishing
@@ -46,21 +47,24 @@ def _token(secret: str, token: str, kind: str) -> LinkToken:
 
 
 async def _content_link(db: Database, token: LinkToken, content_id: str) -> str:
-    """The content's link in the definition version the prospect was enrolled with."""
+    """The content's link in the prospect's version, else in the newest version that has it:
+    an e-mail sent before a migration may point at content the new version dropped."""
     async with db.session() as session:
-        row: JourneyVersion | None = None
         enrollment = await session.get(
             Enrollment, journey_workflow_id(token.journey_id, token.prospect_id)
         )
-        if enrollment is not None:
-            row = await publishing.find_version(session, token.journey_id, enrollment.version)
-        if row is None:
-            row = await publishing.latest_version(session, token.journey_id)
-    if row is not None:
-        definition = publishing.definition_of(row)
-        for item in definition.content:
-            if item.id == content_id:
-                return item.link
+        rows = await session.exec(
+            select(JourneyVersion)
+            .where(JourneyVersion.journey_id == token.journey_id)
+            .order_by(col(JourneyVersion.version).desc())
+        )
+        versions = list(rows)
+    current = enrollment.version if enrollment is not None else None
+    versions.sort(key=lambda row: row.version != current)  # stable: newest first otherwise
+    for row in versions:
+        item = publishing.definition_of(row).find_content(content_id)
+        if item is not None:
+            return item.link
     raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown link")
 
 

@@ -7,6 +7,7 @@ of a hand-off and of a sequence are moved and carry on in v2 without losing any 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -206,6 +207,15 @@ async def test_a_migration_moves_prospects_mid_journey_keeping_pauses_and_tasks(
     assert timedelta(0) <= sent.at - paused_until < timedelta(seconds=2)
     resumed = (await view(api, "ola")).state
     assert (resumed.status, resumed.version) == ("active", 2)
+
+    # A link in an e-mail sent under v1 still leads to its content, though v2 dropped it.
+    [hello] = api.mail_to("ida@example.com", "Hello from v1")
+    html = hello.message.get_body(("html",))
+    assert html is not None
+    token = re.search(r'href="http://testserver/t/([\w.-]+)"', html.get_content())
+    assert token is not None
+    clicked = await api.http.get(f"/t/{token.group(1)}")
+    assert (clicked.status_code, clicked.headers["location"]) == (307, "https://example.com/hello")
 
 
 async def test_a_selection_narrows_who_is_planned_and_names_who_was_not_found(api: Api) -> None:

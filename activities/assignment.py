@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from definitions.model import Queue
+from workflows.assignment import assignee_without_turn, member_in_turn
 from workflows.state import Prospect
 
 
@@ -22,18 +23,11 @@ async def choose_assignee(
     requested: str | None = None,
     exclude: str | None = None,
 ) -> str | None:
-    if requested:
-        return requested
-    if queue is None:
-        return None
-    if queue.route_by is not None:
-        value = prospect.attributes.get(queue.route_by)
-        routed = queue.routes.get(str(value)) if value is not None else None
-        if routed is not None and routed != exclude:
-            return routed
-    candidates = [member for member in queue.members if member != exclude] or queue.members
+    chosen = assignee_without_turn(queue, prospect, requested=requested, exclude=exclude)
+    if chosen is not None or queue is None:
+        return chosen
     turn = await _take_turn(session, journey_id=journey_id, queue_id=queue.id)
-    return candidates[turn % len(candidates)]
+    return member_in_turn(queue, turn, exclude=exclude)
 
 
 async def _take_turn(session: AsyncSession, *, journey_id: str, queue_id: str) -> int:

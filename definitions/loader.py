@@ -33,7 +33,7 @@ def _index_lines(node: yaml.Node, path: tuple[PathPart, ...], index: LineIndex) 
             _index_lines(item, (*path, position), index)
 
 
-def _line_of(path: tuple[PathPart, ...], index: LineIndex) -> int | None:
+def line_of(path: tuple[PathPart, ...], index: LineIndex) -> int | None:
     # The nearest enclosing node that exists: a missing key is reported at its parent.
     for length in range(len(path), -1, -1):
         if path[:length] in index:
@@ -75,7 +75,7 @@ _UNION_TAGS = frozenset(
 )
 
 
-def _schema_errors(
+def schema_errors(
     error: ValidationError, document: Any, source: str, lines: LineIndex
 ) -> list[DefinitionError]:
     found = []
@@ -90,13 +90,13 @@ def _schema_errors(
             message = f"{message}, got {detail['input']!r}"
         found.append(
             DefinitionError(
-                file=source, path=format_path(path), line=_line_of(path, lines), message=message
+                file=source, path=format_path(path), line=line_of(path, lines), message=message
             )
         )
     return found
 
 
-def _parse_document(
+def parse_document(
     text: str, source: str, media_type: Literal["yaml", "json"]
 ) -> tuple[Any, LineIndex]:
     if media_type == "json":
@@ -131,7 +131,7 @@ def parse_definition(
     text: str, *, source: str = "<request>", media_type: Literal["yaml", "json"] = "yaml"
 ) -> JourneyDefinition:
     """Parse and fully validate; raises DefinitionInvalid listing every problem found."""
-    document, lines = _parse_document(text, source, media_type)
+    document, lines = parse_document(text, source, media_type)
     if not isinstance(document, dict):
         raise DefinitionInvalid(
             [DefinitionError(file=source, path="", line=1, message="a journey is a mapping")]
@@ -139,7 +139,7 @@ def parse_definition(
     try:
         definition = JourneyDefinition.model_validate(document)
     except ValidationError as error:
-        raise DefinitionInvalid(_schema_errors(error, document, source, lines)) from error
+        raise DefinitionInvalid(schema_errors(error, document, source, lines)) from error
     problems = validate(definition)
     if problems:
         raise DefinitionInvalid(
@@ -147,7 +147,7 @@ def parse_definition(
                 DefinitionError(
                     file=source,
                     path=format_path(problem.path),
-                    line=_line_of(problem.path, lines),
+                    line=line_of(problem.path, lines),
                     message=problem.message,
                 )
                 for problem in problems

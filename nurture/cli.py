@@ -71,14 +71,19 @@ def dev(
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Journey files (YAML or JSON).")],
 ) -> None:
-    """Validate journey files: `ok` per good file, every error of a bad one on its own line."""
+    """Validate journey files: `ok` per good file, every error of a bad one on its own line.
+
+    Then play the scenarios kept beside each good file (`<name>.scenarios/*.yaml`): each must
+    run, and follow the path it records under `expect:` (the first difference is shown).
+    """
     from definitions.errors import DefinitionInvalid
     from definitions.loader import load_file
+    from simulation.checks import check_scenarios
 
     invalid = 0
     for path in files:
         try:
-            load_file(path)
+            definition = load_file(path)
         except OSError as error:
             invalid += 1
             typer.echo(f"{path}: cannot read: {error.strerror or error}")
@@ -88,6 +93,11 @@ def validate(
                 typer.echo(str(item))
         else:
             typer.echo(f"{path}: ok")
+            for check in check_scenarios(path, definition):
+                if not check.passed:
+                    invalid += 1
+                for line in check.lines:
+                    typer.echo(line)
     if invalid:
         raise typer.Exit(1)
 

@@ -330,8 +330,11 @@ def test_customer_journey_buyer_with_sales_still_gets_confirmation_and_referral_
     assert [t.sla for t in tasks(outcome)] == [DAY], "confirm the order within a day (003)"
     live = START + 30 * DAY
     state, _ = apply(journey, state, live, "form_submitted", form_id="go-live-signoff")
+    # Two days after the go-live is a Saturday: the send window keeps the e-mail for Monday.
     state, outcome = run_until(journey, state, live + 2 * DAY)
-    assert state.stage == "advocacy" and sent_content(outcome) == ["referral-programme"]
+    assert state.stage == "advocacy" and sent_content(outcome) == []
+    state, outcome = run_until(journey, state, live + 4 * DAY)
+    assert sent_content(outcome) == ["referral-programme"]
     state, outcome = run_until(journey, state, live + 60 * DAY)
     assert state.status == "completed"
     assert any("Win-loss" in t.title for t in tasks(outcome))
@@ -353,7 +356,8 @@ def test_customer_journey_stalled_decision_goes_back_and_silence_ends_it() -> No
 def test_customer_journey_hands_a_silent_reader_over_when_the_awareness_emails_end() -> None:
     journey = load("customer_journey.yaml")
     state, _ = interpreter.enroll(journey, PROSPECT, START)
-    state, outcome = run_until(journey, state, START + 21 * DAY)
+    # Three weeks of e-mails, stretched by the weekends the send window skips.
+    state, outcome = run_until(journey, state, START + 27 * DAY)
     assert sent_content(outcome)[-1] == "forecasting-webinar"
     moved = [d for d in outcome.decisions if d.kind == "stage_moved"]
     assert [d.rule_id for d in moved] == ["awareness-graduates"]

@@ -111,13 +111,7 @@ async def get_journey(
     version: int | None = Query(default=None, ge=1, description="Default: the latest."),
 ) -> dict[str, Any]:
     """The published definition as JSON: stages, content catalogue, sequences, rules, version."""
-    if version is None:
-        row = await publishing.latest_version(session, journey_id)
-    else:
-        row = await publishing.find_version(session, journey_id, version)
-    if row is None:
-        which = f"version {version} of journey" if version is not None else "journey"
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown {which} {journey_id!r}")
+    row = await publishing.version_or_404(session, journey_id, version)
     return {**row.definition, "version": row.version, "published_at": row.published_at}
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from fastapi import HTTPException, status
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -102,6 +103,20 @@ async def find_version(
         JourneyVersion.journey_id == journey_id, JourneyVersion.version == version
     )
     return (await session.exec(statement)).first()
+
+
+async def version_or_404(
+    session: AsyncSession, journey_id: str, version: int | None
+) -> JourneyVersion:
+    """The given version of a journey, or its latest; 404 naming what is unknown."""
+    if version is None:
+        row = await latest_version(session, journey_id)
+    else:
+        row = await find_version(session, journey_id, version)
+    if row is None:
+        which = f"version {version} of journey" if version is not None else "journey"
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown {which} {journey_id!r}")
+    return row
 
 
 def _same(row: JourneyVersion, definition: JourneyDefinition) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Query, status
+from fastapi import APIRouter, Body, Query, status
 from fastapi.responses import JSONResponse
 
 from api import publishing
@@ -63,13 +63,7 @@ async def simulate_journey(
     version: int | None = Query(default=None, ge=1, description="Default: the latest."),
 ) -> SimulationResult | JSONResponse:
     """Play the scenario through the journey and answer each prospect's path."""
-    if version is None:
-        row = await publishing.latest_version(session, journey_id)
-    else:
-        row = await publishing.find_version(session, journey_id, version)
-    if row is None:
-        which = f"version {version} of journey" if version is not None else "journey"
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown {which} {journey_id!r}")
+    row = await publishing.version_or_404(session, journey_id, version)
     definition = publishing.definition_of(row)
     try:
         planned = plan(document_of(scenario, source="<request>"), definition)

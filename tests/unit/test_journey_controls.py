@@ -148,19 +148,25 @@ def test_a_send_the_policy_drops_is_recorded_and_never_retried() -> None:
 # Goals ---------------------------------------------------------------------------------------
 
 
+def enrolled_then_submitted(
+    definition: JourneyDefinition, *, form_id: str
+) -> tuple[JourneyState, Any]:
+    """Enrolled on a Monday, a form the next day (mid-wait in the first sequence)."""
+    state, _ = interpreter.enroll(definition, PROSPECT, datetime(2026, 9, 7, 8, tzinfo=UTC))
+    assert state.cursor is not None and state.cursor.waiting_until is not None
+    return interpreter.apply_event(
+        definition,
+        state,
+        event("f1", "form_submitted", form_id=form_id),
+        datetime(2026, 9, 8, 8, tzinfo=UTC),
+    )
+
+
 def test_an_event_goal_ends_the_journey_in_the_middle_of_a_wait() -> None:
     definition = journey(
         goals=[{"id": "signed", "when": {"event": "form_submitted", "form": "contract"}}]
     )
-    state, _ = interpreter.enroll(definition, PROSPECT, datetime(2026, 9, 7, 8, tzinfo=UTC))
-    assert state.cursor is not None and state.cursor.waiting_until is not None
-
-    state, outcome = interpreter.apply_event(
-        definition,
-        state,
-        event("f1", "form_submitted", form_id="contract"),
-        datetime(2026, 9, 8, 8, tzinfo=UTC),
-    )
+    state, outcome = enrolled_then_submitted(definition, form_id="contract")
     assert state.status == "completed"
     assert kinds(outcome)[-2:] == ["goal", "completed"]
     assert next_action(definition, state) is None
@@ -168,15 +174,7 @@ def test_an_event_goal_ends_the_journey_in_the_middle_of_a_wait() -> None:
 
 def test_a_score_goal_jumps_to_its_stage_before_any_rule_acts_at_that_instant() -> None:
     goal = {"id": "hot", "when": {"score_at_least": 1000}, "then": {"move_to": "c"}}
-    definition = journey(goals=[goal])
-    state, _ = interpreter.enroll(definition, PROSPECT, datetime(2026, 9, 7, 8, tzinfo=UTC))
-
-    state, outcome = interpreter.apply_event(
-        definition,
-        state,
-        event("f1", "form_submitted", form_id="ebook"),
-        datetime(2026, 9, 8, 8, tzinfo=UTC),
-    )
+    state, outcome = enrolled_then_submitted(journey(goals=[goal]), form_id="ebook")
     assert state.stage == "c"
     assert state.goals_met == ["hot"]
     # The goal moved first; the `lead` rule still hands off afterwards (its guard allows it).
@@ -186,13 +184,7 @@ def test_a_score_goal_jumps_to_its_stage_before_any_rule_acts_at_that_instant() 
 
 def test_a_completing_goal_pre_empts_the_rules_of_the_same_instant() -> None:
     definition = journey(goals=[{"id": "enough", "when": {"score_at_least": 1000}}])
-    state, _ = interpreter.enroll(definition, PROSPECT, datetime(2026, 9, 7, 8, tzinfo=UTC))
-    state, outcome = interpreter.apply_event(
-        definition,
-        state,
-        event("f1", "form_submitted", form_id="ebook"),
-        datetime(2026, 9, 8, 8, tzinfo=UTC),
-    )
+    state, outcome = enrolled_then_submitted(definition, form_id="ebook")
     assert state.status == "completed"
     assert not any(isinstance(c, CreateTask) for c in outcome.commands)
 

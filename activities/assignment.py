@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from definitions.model import Queue
+from definitions.settings import Queue
 from workflows.assignment import assignee_without_turn, member_in_turn
 from workflows.state import Prospect
 

@@ -17,7 +17,7 @@ import aiosmtplib
 from jinja2 import TemplateError
 from temporalio.exceptions import ApplicationError
 
-from definitions.model import Sender
+from definitions.settings import Sender
 from definitions.templates import RenderedEmail, render_email, template_context
 from nurture.links import make_click_token, make_unsubscribe_token, tracked_link, unsubscribe_link
 from nurture.settings import Settings

@@ -24,7 +24,8 @@ from activities.tasks import (
     remove_task,
     task_row,
 )
-from definitions.model import JourneyDefinition, Sender
+from definitions.model import JourneyDefinition
+from definitions.settings import Sender
 from nurture.db import Database
 from nurture.settings import Settings
 from nurture.tables import JourneyVersion, ProspectRecord, SalesTask

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from definitions.durations import format_duration
-from definitions.model import ReEntry
+from definitions.settings import ReEntry
 from workflows.state import TERMINAL_STATUSES
 
 # Unsubscribing from any journey ends every entry for good, whatever a journey allows.

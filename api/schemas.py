@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, Discriminator, Field, Tag, field_validator
 
-from definitions.model import ProspectEventType
+from definitions.vocabulary import ProspectEventType
 from workflows.contract import NextAction
 from workflows.events import ProspectEvent
 from workflows.state import Prospect

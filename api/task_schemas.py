@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from definitions.durations import Duration
-from definitions.model import SALES_OUTCOMES, SalesOutcomeKind
+from definitions.vocabulary import SALES_OUTCOMES, SalesOutcomeKind
 from workflows.events import Bant, NewContact
 
 

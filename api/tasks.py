@@ -22,7 +22,7 @@ from api.delivery import Delivery, deliver_events
 from api.deps import DatabaseDep, SessionDep, TemporalDep
 from api.task_history import prospect_history
 from api.task_schemas import OutcomeIn, ReassignIn, TaskActionOut, TaskDetailOut, TaskOut
-from definitions.model import PROGRESS_OUTCOMES
+from definitions.vocabulary import PROGRESS_OUTCOMES
 from nurture.db import Database
 from nurture.tables import EventRecord, SalesTask
 from workflows.commands import stable_digest

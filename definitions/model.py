@@ -7,65 +7,22 @@ is reported at once with its path instead of stopping at the first.
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     Tag,
     field_validator,
-    model_validator,
 )
 
+from definitions.base import Slug, Strict
 from definitions.durations import Duration
-
-# The prospect-originated events the engine understands. `content_sent` and `stage_entered`
-# are the engine's own happenings, usable as rule triggers (e.g. "2 days after the contract
-# draft was sent, send the FAQ").
-ProspectEventType = Literal[
-    "content_consumed",
-    "form_submitted",
-    "email_replied",
-    "out_of_office",
-    "channel_contact",
-    "unsubscribed",
-    "email_bounced",
-    "sales_outcome",
-]
-# `resurfaced` happens on the date a salesperson gave with a `not_now` outcome.
-InternalEventType = Literal["content_sent", "stage_entered", "resurfaced"]
-TriggerEventType = Literal[ProspectEventType, InternalEventType]
-Temperature = Literal["cold", "warm", "hot"]
-Lifecycle = Literal["lead", "mql", "sql", "customer"]
-
-# What a salesperson reports on a task (article 004: the outcome goes back to marketing).
-SalesOutcomeKind = Literal[
-    "contacted",
-    "meeting_booked",
-    "qualified",
-    "not_now",
-    "wrong_person",
-    "disqualified",
-    "won",
-    "lost",
-]
-SALES_OUTCOMES: tuple[str, ...] = SalesOutcomeKind.__args__  # type: ignore[attr-defined]
-# Outcomes that show the salesperson acted while the task goes on; the others close it.
-PROGRESS_OUTCOMES = frozenset({"contacted", "meeting_booked"})
-
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+from definitions.settings import Defaults, ReEntry, Sales, Scoring, Sender, Sending
+from definitions.vocabulary import Lifecycle, SalesOutcomeKind, Temperature, TriggerEventType
 
 
-class _Strict(BaseModel):
-    """Unknown keys are errors: a typo such as `pionts:` must not be silently ignored."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Stage(_Strict):
+class Stage(Strict):
     id: Slug
     name: str | None = None
     points: tuple[int, int] = Field(
@@ -81,7 +38,7 @@ class Stage(_Strict):
         return band
 
 
-class EmailTemplate(_Strict):
+class EmailTemplate(Strict):
     subject: str = Field(min_length=1)
     body: str = Field(min_length=1, description="HTML body, a Jinja2 template (autoescaped).")
     text: str | None = Field(
@@ -89,7 +46,7 @@ class EmailTemplate(_Strict):
     )
 
 
-class ContentItem(_Strict):
+class ContentItem(Strict):
     id: Slug
     stage: str
     title: str
@@ -98,17 +55,17 @@ class ContentItem(_Strict):
     email: EmailTemplate
 
 
-class SendStep(_Strict):
+class SendStep(Strict):
     id: Slug | None = None
     send: str
 
 
-class WaitStep(_Strict):
+class WaitStep(Strict):
     id: Slug | None = None
     wait: Duration
 
 
-class WaitFor(_Strict):
+class WaitFor(Strict):
     event: TriggerEventType
     content: str | None = None
     form: str | None = None
@@ -117,12 +74,12 @@ class WaitFor(_Strict):
     on_timeout: str = Field(default="next", description="`next`, `end` or the id of a step.")
 
 
-class WaitForStep(_Strict):
+class WaitForStep(Strict):
     id: Slug | None = None
     wait_for: WaitFor
 
 
-class SplitStep(_Strict):
+class SplitStep(Strict):
     """Send prospects down one of several branches (an A/B test) and go on with the sequence."""
 
     id: Slug | None = None
@@ -151,11 +108,11 @@ Step = Annotated[
 ]
 
 
-class HandOverToRule(_Strict):
+class HandOverToRule(Strict):
     rule: str
 
 
-class Sequence(_Strict):
+class Sequence(Strict):
     steps: list[Step] = Field(min_length=1)
     then: Literal["end", "loop"] | HandOverToRule = Field(
         default="end",
@@ -164,7 +121,7 @@ class Sequence(_Strict):
     )
 
 
-class Trigger(_Strict):
+class Trigger(Strict):
     """What makes a rule fire: one event (optionally narrowed), a score, or inactivity."""
 
     event: TriggerEventType | None = None
@@ -184,7 +141,7 @@ class Trigger(_Strict):
     inactive_for: Duration | None = None
 
 
-class Guard(_Strict):
+class Guard(Strict):
     """Extra conditions on the prospect, all of which must hold for a rule to fire."""
 
     stage_in: list[str] | None = None
@@ -196,12 +153,12 @@ class Guard(_Strict):
     max_score: int | None = None
 
 
-class Mark(_Strict):
+class Mark(Strict):
     lifecycle: Lifecycle | None = None
     temperature: Temperature | None = None
 
 
-class TaskSpec(_Strict):
+class TaskSpec(Strict):
     title: str = Field(min_length=1)
     queue: str | None = None
     assignee: str | None = None
@@ -209,55 +166,55 @@ class TaskSpec(_Strict):
     description: str | None = None
 
 
-class AddPoints(_Strict):
+class AddPoints(Strict):
     add_points: int
 
 
-class MoveTo(_Strict):
+class MoveTo(Strict):
     move_to: str
 
 
-class MarkAction(_Strict):
+class MarkAction(Strict):
     mark: Mark
 
 
-class HandOff(_Strict):
+class HandOff(Strict):
     handoff: TaskSpec
 
 
-class CreateTask(_Strict):
+class CreateTask(Strict):
     task: TaskSpec
 
 
-class SendAction(_Strict):
+class SendAction(Strict):
     send: str
 
 
-class StopSequence(_Strict):
+class StopSequence(Strict):
     stop_sequence: Literal[True]
 
 
-class Pause(_Strict):
+class Pause(Strict):
     pause: Duration
 
 
-class EnrollNewContactSpec(_Strict):
+class EnrollNewContactSpec(Strict):
     journey: str | None = Field(
         default=None, description="The journey to enrol them in; this journey when omitted."
     )
 
 
-class EnrollNewContact(_Strict):
+class EnrollNewContact(Strict):
     """Start nurturing the right person a salesperson named with a `wrong_person` outcome."""
 
     enroll_new_contact: EnrollNewContactSpec
 
 
-class Complete(_Strict):
+class Complete(Strict):
     complete: str = Field(min_length=1, description="Why the journey ends here.")
 
 
-class SplitBranch(_Strict):
+class SplitBranch(Strict):
     variant: Slug
     percent: int = Field(ge=0, le=100)
     do: list[Action] = Field(
@@ -265,12 +222,12 @@ class SplitBranch(_Strict):
     )
 
 
-class SplitSpec(_Strict):
+class SplitSpec(Strict):
     id: Slug = Field(description="Names the experiment; reports compare its variants.")
     branches: list[SplitBranch] = Field(min_length=2)
 
 
-class Split(_Strict):
+class Split(Strict):
     split: SplitSpec
 
 
@@ -314,7 +271,7 @@ Action = Annotated[
 ]
 
 
-class Rule(_Strict):
+class Rule(Strict):
     id: Slug
     description: str | None = None
     when: Trigger
@@ -336,7 +293,7 @@ class Rule(_Strict):
         return self.when.score_at_least is not None
 
 
-class GoalCondition(_Strict):
+class GoalCondition(Strict):
     """An event (narrowed like a rule's trigger), or facts about the prospect that all hold."""
 
     event: TriggerEventType | None = None
@@ -367,7 +324,7 @@ class GoalCondition(_Strict):
         )
 
 
-class Goal(_Strict):
+class Goal(Strict):
     """An exit criterion: checked after everything that happens, wherever the prospect is."""
 
     id: Slug
@@ -378,100 +335,7 @@ class Goal(_Strict):
     )
 
 
-class ReEntry(_Strict):
-    allowed: bool = Field(
-        default=False, description="Whether a prospect whose journey ended may enter it again."
-    )
-    after: Duration | None = Field(
-        default=None, description="The least time between the end of one entry and the next."
-    )
-    max_entries: int | None = Field(
-        default=None, ge=1, description="Entries in all, the first included."
-    )
-
-
-class ScoreDecay(_Strict):
-    after: Duration = Field(description="Without activity for this long, the score decays …")
-    by: Literal["half", "all"] = Field(
-        default="half", description="… by half (again every period) or all at once (expired)."
-    )
-
-
-class Scoring(_Strict):
-    decay: ScoreDecay | None = None
-
-
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[str, ...] = Weekday.__args__  # type: ignore[attr-defined]
-
-
-def _working_days() -> list[Weekday]:
-    return ["mon", "tue", "wed", "thu", "fri"]
-
-
-class SendWindow(_Strict):
-    """When e-mail may reach the prospect, in their own time zone."""
-
-    days: list[Weekday] = Field(default_factory=_working_days, min_length=1)
-    start: time = Field(default=time(9), description='Local opening time, e.g. "09:00".')
-    end: time = Field(default=time(17), description="Local closing time (exclusive).")
-    holidays: list[date] = Field(default_factory=list, description="Whole days without sending.")
-
-    @model_validator(mode="after")
-    def _opens_before_it_closes(self) -> SendWindow:
-        if self.end <= self.start:
-            raise ValueError(f"end {self.end:%H:%M} must be after start {self.start:%H:%M}")
-        return self
-
-
-class Sending(_Strict):
-    window: SendWindow | None = None
-
-
-class EscalationStep(_Strict):
-    after: Duration = Field(description="How long after the task's deadline.")
-    do: Literal["remind", "notify_manager", "reassign"]
-
-
-class Queue(_Strict):
-    """Salespeople who share work, how a task picks one of them, and what an overdue task does."""
-
-    id: Slug
-    members: list[str] = Field(min_length=1, description="E-mail addresses of the salespeople.")
-    manager: str | None = None
-    route_by: str | None = Field(
-        default=None,
-        description="A prospect attribute (e.g. country) whose value picks the member in "
-        "`routes`; round robin when it is missing or has no route.",
-    )
-    routes: dict[str, str] = Field(default_factory=dict)
-    escalation: list[EscalationStep] = Field(default_factory=list)
-
-
-class Sales(_Strict):
-    queues: list[Queue] = Field(default_factory=list)
-
-    def queue(self, queue_id: str | None) -> Queue | None:
-        return next((queue for queue in self.queues if queue.id == queue_id), None)
-
-
-class Sender(_Strict):
-    from_address: str = Field(alias="from", min_length=3)
-    reply_to: str | None = None
-
-
-class Defaults(_Strict):
-    timezone: str = "UTC"
-    out_of_office_pause: Duration = Field(
-        default=timedelta(days=7),
-        description="How long to pause on an out-of-office reply that names no return date.",
-    )
-    resume_hour: int = Field(
-        default=9, ge=0, le=23, description="Local hour at which a paused journey resumes."
-    )
-
-
-class JourneyDefinition(_Strict):
+class JourneyDefinition(Strict):
     journey: Slug = Field(description="The journey's id, stable across versions.")
     name: str
     version: int | None = Field(default=None, ge=1, description="Assigned on publish when omitted.")

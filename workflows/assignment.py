@@ -6,7 +6,7 @@ and the simulator (whose counter lives in memory) choose alike. Only the turn di
 
 from __future__ import annotations
 
-from definitions.model import Queue
+from definitions.settings import Queue
 from workflows.state import Prospect
 
 

@@ -11,7 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from definitions.model import ContentItem, JourneyDefinition, Queue, Sender
+from definitions.model import ContentItem, JourneyDefinition
+from definitions.settings import Queue, Sender
 from workflows.commands import CreateTask, Decision, EnrollContact, EscalateTask, NotifyReassigned
 from workflows.events import ProspectEvent
 from workflows.state import JourneyState, Prospect

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from definitions.model import SalesOutcomeKind
+from definitions.vocabulary import SalesOutcomeKind
 
 
 class _Data(BaseModel):

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from definitions.durations import format_duration
-from definitions.model import PROGRESS_OUTCOMES, JourneyDefinition
+from definitions.model import JourneyDefinition
+from definitions.vocabulary import PROGRESS_OUTCOMES
 from workflows import commands
 from workflows.actions import fire_rules
 from workflows.contract import NextAction

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from definitions.model import WEEKDAYS, SendWindow
+from definitions.settings import WEEKDAYS, SendWindow
 
 # A window opens on at least one weekday, so it reopens within a week unless holidays fill
 # more than a year; past that horizon the definition is treated as never opening.

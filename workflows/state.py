@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from definitions.model import Lifecycle, Temperature
+from definitions.vocabulary import Lifecycle, Temperature
 
 Status = Literal["active", "paused", "handed_off", "unsubscribed", "completed"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"unsubscribed", "completed"})

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from definitions.model import Queue, Sender
+from definitions.settings import Queue, Sender
 from nurture.db import Database
 from workflows.commands import CreateTask, task_id_for
 from workflows.contract import CreateTaskInput

@@ -10,7 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities import SalesActivities
 from activities.message_ids import message_id_for
-from definitions.model import Queue
+from definitions.settings import Queue
 from nurture.db import Database
 from nurture.settings import Settings
 from nurture.smtp_sink import MailSink, free_port

@@ -11,7 +11,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities import mailer
 from activities.message_ids import message_id_for, task_id_for
-from definitions.model import Sender
+from definitions.settings import Sender
 from definitions.templates import RenderedEmail
 from nurture.settings import Settings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from api.re_entry import PreviousEntry, refusal
-from definitions.model import ReEntry
+from definitions.settings import ReEntry
 
 ENDED = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
 

@@ -125,16 +125,4 @@ async def _add_new_decisions(
         if decision.seq in recorded:
             continue
         recorded.add(decision.seq)
-        session.add(
-            DecisionRecord(
-                workflow_id=workflow_id,
-                seq=decision.seq,
-                at=decision.at,
-                kind=decision.kind,
-                reason=decision.reason,
-                rule_id=decision.rule_id,
-                event_id=decision.event_id,
-                score=decision.score,
-                stage=decision.stage,
-            )
-        )
+        session.add(DecisionRecord(workflow_id=workflow_id, **decision.model_dump()))

@@ -51,14 +51,7 @@ class Snapshot(BaseModel):
 
     @classmethod
     def of(cls, state: JourneyState) -> Snapshot:
-        return cls(
-            stage=state.stage,
-            score=state.score,
-            temperature=state.temperature,
-            lifecycle=state.lifecycle,
-            status=state.status,
-            paused_until=state.paused_until,
-        )
+        return cls.model_validate(state, from_attributes=True)
 
 
 class PathEntry(BaseModel):

@@ -170,16 +170,9 @@ class _ProspectRun:
     def _entry(self, item: Noted) -> PathEntry:
         decision, attachment = item.decision, item.attachment
         return PathEntry(
-            seq=decision.seq,
+            **decision.model_dump(),
             day=self.clock.day_of(decision.at),
             time=self.clock.local_time(decision.at),
-            at=decision.at,
-            kind=decision.kind,
-            reason=decision.reason,
-            rule_id=decision.rule_id,
-            event_id=decision.event_id,
-            score=decision.score,
-            stage=decision.stage,
             email=attachment if isinstance(attachment, EmailPreview) else None,
             task=attachment if isinstance(attachment, TaskPreview) else None,
             contact=attachment if isinstance(attachment, ContactPreview) else None,

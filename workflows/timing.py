@@ -6,6 +6,10 @@ workflow sleeps until then (or until an event), so no polling and no cron.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
 from definitions.durations import format_duration
 from definitions.model import JourneyDefinition, SendStep
 from workflows.actions import fire, run_actions, send_content
@@ -14,6 +18,8 @@ from workflows.decay import decay_due_at
 from workflows.sales import sales_deadlines
 from workflows.state import JourneyState
 from workflows.turn import Turn
+
+Item = TypeVar("Item")
 
 
 def resume_if_due(turn: Turn) -> None:
@@ -34,10 +40,9 @@ def release_due_holds(turn: Turn) -> bool:
     state = turn.state
     if turn.is_paused or state.is_terminal:
         return False
-    due = [held for held in state.held_sends if held.until <= turn.now]
+    due, state.held_sends = _split_due(state.held_sends, turn, when=lambda held: held.until)
     if not due:
         return False
-    state.held_sends = [held for held in state.held_sends if held.until > turn.now]
     for held in due:
         send_content(
             turn, held.content_id, f"{held.reason} (was held: {held.held_because})", held.rule_id
@@ -50,15 +55,22 @@ def run_due_scheduled(turn: Turn) -> bool:
     state = turn.state
     if turn.is_paused or state.is_terminal:
         return False
-    due = [item for item in state.scheduled if item.due_at <= turn.now]
+    due, state.scheduled = _split_due(state.scheduled, turn, when=lambda item: item.due_at)
     if not due:
         return False
-    state.scheduled = [item for item in state.scheduled if item.due_at > turn.now]
     for item in sorted(due, key=lambda scheduled: scheduled.due_at):
         rule = turn.definition.rule(item.rule_id)
         late = "" if item.due_at == turn.now else f" (due {item.due_at:%Y-%m-%d %H:%M} UTC)"
         run_actions(turn, rule, f"rule {rule.id!r}{late}, scheduled after {item.cause}")
     return True
+
+
+def _split_due(
+    items: list[Item], turn: Turn, *, when: Callable[[Item], datetime]
+) -> tuple[list[Item], list[Item]]:
+    """(the items due by now, the ones still to come), each in its original order."""
+    due = [item for item in items if when(item) <= turn.now]
+    return due, [item for item in items if when(item) > turn.now]
 
 
 def run_due_inactivity(turn: Turn) -> bool:

@@ -22,8 +22,10 @@ from api import (
     reports,
     simulate,
     tasks,
+    timeline,
 )
 from api.schemas import clean_validation_errors
+from api.ui import mount_ui
 from nurture.db import Database
 from nurture.settings import Settings
 
@@ -62,4 +64,6 @@ def create_app(*, settings: Settings, db: Database, temporal: Client) -> FastAPI
     app.include_router(simulate.router)
     app.include_router(policy.router)
     app.include_router(migrations.router)
+    app.include_router(timeline.router)
+    mount_ui(app)
     return app

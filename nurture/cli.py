@@ -291,9 +291,9 @@ async def _import(rows: list[Row], journey: str, api_url: str, batch_size: int) 
 
 
 def _register_feature_commands() -> None:
-    from nurture import cli_migrate, cli_policy, cli_simulate
+    from nurture import cli_history, cli_migrate, cli_policy, cli_simulate
 
-    for module in (cli_simulate, cli_policy, cli_migrate):
+    for module in (cli_simulate, cli_policy, cli_migrate, cli_history):
         module.register(app)
 
 

@@ -104,6 +104,7 @@ def dev_settings(options: DevOptions) -> Settings:
         smtp_password=None,
         smtp_starttls=False,
         public_base_url=f"http://{HOST}:{options.api_port}",
+        temporal_ui_url=f"http://{HOST}:{options.ui_port}",
     )
 
 

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
         default="http://localhost:8000",
         description="Where tracked links and unsubscribe links in e-mails point.",
     )
+    temporal_ui_url: str = Field(
+        default="http://localhost:8233",
+        description="The Temporal UI, for links from a prospect's timeline to its workflows.",
+    )
     link_secret: str = Field(
         default=DEVELOPMENT_LINK_SECRET,
         description="Signs tracked-link tokens so nobody can forge clicks for a prospect.",

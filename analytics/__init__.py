@@ -1,0 +1,1 @@
+"""Funnel, content and hand-off reports: pure computations over the database projections."""

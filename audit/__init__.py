@@ -1,0 +1,1 @@
+"""The audit trail: a prospect's timeline read back from the Temporal workflow history."""

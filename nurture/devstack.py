@@ -28,6 +28,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from nurture.db import Database
+from nurture.retention import DEV_HISTORY_RETENTION, keep_history_for
 from nurture.settings import Settings
 from nurture.smtp_sink import MailSink
 from nurture.temporal_client import connect_temporal
@@ -167,6 +168,7 @@ async def _start(options: DevOptions, stack: AsyncExitStack, console: Console) -
     process = await _start_temporal(options, data_dir)
     stack.push_async_callback(_stop_temporal, process)
     client = await _wait_for_temporal(process, settings, data_dir / "temporal.log")
+    await keep_history_for(client, DEV_HISTORY_RETENTION)
 
     sink = MailSink(host=HOST, port=options.smtp_port, folder=data_dir / "mail")
     sink.start()

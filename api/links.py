@@ -19,7 +19,7 @@ from api import publishing
 from api.delivery import UnknownProspects, deliver_events
 from api.deps import DatabaseDep, SettingsDep, TemporalDep
 from nurture.db import Database
-from nurture.links import InvalidLinkToken, LinkToken, read_token
+from nurture.links import CLICK_EVENT_PREFIX, InvalidLinkToken, LinkToken, read_token
 from nurture.settings import Settings
 from nurture.tables import Enrollment, JourneyVersion
 from workflows.contract import journey_workflow_id
@@ -83,7 +83,7 @@ async def tracked_click(
         raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown link")
     target = await _content_link(db, click, click.content_id)
     event = ContentConsumed(
-        id=f"click:{uuid.uuid4()}",
+        id=f"{CLICK_EVENT_PREFIX}{uuid.uuid4()}",
         prospect_id=click.prospect_id,
         type="content_consumed",
         data=ContentConsumedData(content_id=click.content_id),

@@ -17,6 +17,10 @@ from typing import Any, Literal
 
 LinkKind = Literal["click", "unsubscribe"]
 
+# The id prefix of the `content_consumed` events a tracked-link click produces, so reports can
+# tell a click in one of our e-mails from a view reported by the website.
+CLICK_EVENT_PREFIX = "click:"
+
 
 class InvalidLinkToken(ValueError):
     """The token was garbled, forged, or signed with another secret."""

@@ -36,7 +36,7 @@ class JourneyActivities:
         async with self._db.session() as session:
             sent = await projections.find_sent_email(session, key=input.key)
         if sent is not None:
-            return SendResult(status="sent", message_id=sent.message_id)
+            return SendResult(status="sent", message_id=sent.message_id, subject=sent.subject)
         # The sending policy is read now, not when the journey was written, so a quiet period
         # or a cap set today holds for journeys already running. `input.at` is the workflow's
         # clock, so the cap's window is measured in the same time the sends were recorded in.
@@ -78,7 +78,7 @@ class JourneyActivities:
         async with self._db.session() as session:
             await projections.record_sent_email(session, row=row)
         await sending_policy.release(self._db, key=input.key)
-        return SendResult(status="sent", message_id=message_id)
+        return SendResult(status="sent", message_id=message_id, subject=row.subject)
 
     @activity.defn(name=RECORD_PROJECTION_ACTIVITY)
     async def record_projection(self, input: RecordProjectionInput) -> None:

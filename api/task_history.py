@@ -64,7 +64,7 @@ async def prospect_history(
                 at=event.occurred_at,
                 kind="event",
                 type=event.type,
-                summary=_describe_event(event.type, event.data),
+                summary=describe_event(event.type, event.data),
             )
             for event in events
         ),
@@ -98,7 +98,7 @@ async def prospect_history(
     return items, scores
 
 
-def _describe_event(event_type: str, data: dict[str, Any]) -> str:
+def describe_event(event_type: str, data: dict[str, Any]) -> str:
     words = event_type.replace("_", " ")
     detail = (
         data.get("content_id")

@@ -240,3 +240,25 @@ class SendReservation(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=400)
     prospect_id: str = Field(index=True, max_length=200)
     at: datetime = Field(sa_type=UtcDateTime)
+
+
+class TimelineRun(SQLModel, table=True):
+    """The audit timeline of one closed workflow run, read once from its Temporal history.
+
+    A closed run's history never changes, so its timeline is kept here and read from here next
+    time; it also outlives Temporal's retention of the run. `format` is the shape of `items`:
+    rows of another format are read again from Temporal while it still has the run.
+    """
+
+    __tablename__ = "timeline_runs"
+
+    workflow_id: str = Field(primary_key=True, max_length=300)
+    run_id: str = Field(primary_key=True, max_length=64)
+    prospect_id: str = Field(index=True, max_length=200)
+    journey_id: str = Field(max_length=64)
+    status: str
+    started_at: datetime = Field(sa_type=UtcDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    format: int = 1
+    items: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    cached_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)

@@ -56,6 +56,8 @@ class JourneyInput(BaseModel):
     # Continue as new once the run's history has this many events (tests lower it).
     history_limit: int = Field(default=2000, ge=50)
     run_number: int = Field(default=1, ge=1)
+    # Decisions the earlier entries of this workflow id made (re-entry numbers on from them).
+    decisions_before: int = Field(default=0, ge=0)
 
 
 class NextAction(BaseModel):
@@ -94,6 +96,8 @@ class SendResult(BaseModel):
     message_id: str | None = None
     until: datetime | None = Field(default=None, description="For `deferred`: when to retry.")
     reason: str | None = None
+    # The subject as rendered and sent, for the audit timeline (None from older workers).
+    subject: str | None = None
 
 
 class MigrateInput(BaseModel):

@@ -89,7 +89,11 @@ async def enroll(
             try:
                 await temporal.start_workflow(
                     WORKFLOW_NAME,
-                    JourneyInput(definition=definition, prospect=prospect),
+                    JourneyInput(
+                        definition=definition,
+                        prospect=prospect,
+                        decisions_before=_decisions_so_far(previous.get(prospect.id)),
+                    ),
                     id=workflow_id,
                     task_queue=settings.task_queue,
                     id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
@@ -174,8 +178,13 @@ async def _previous_entries(
                     # Rows written before `ended_at` existed: their last update is the end.
                     ended_at=row.ended_at or row.updated_at,
                     entries=row.entries,
+                    decisions=int(row.state.get("decision_count", 0)),
                 )
     return found
+
+
+def _decisions_so_far(previous: PreviousEntry | None) -> int:
+    return previous.decisions if previous is not None else 0
 
 
 def _chunks(items: Sequence[str]) -> list[Sequence[str]]:

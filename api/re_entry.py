@@ -24,6 +24,8 @@ class PreviousEntry:
     status: str
     ended_at: datetime
     entries: int
+    # How many decisions the earlier entries made: a new entry numbers its own on from there.
+    decisions: int = 0
 
 
 def refusal(rule: ReEntry, previous: PreviousEntry | None, *, now: datetime) -> str | None:

@@ -62,8 +62,10 @@ MAX_SETTLE_ROUNDS = 50
 
 
 def enroll(
-    definition: JourneyDefinition, prospect: Prospect, now: datetime
+    definition: JourneyDefinition, prospect: Prospect, now: datetime, *, decisions_before: int = 0
 ) -> tuple[JourneyState, Outcome]:
+    """Start a journey. A re-entry numbers its decisions on from the earlier entries' last one,
+    so the audit trail of one workflow id never has two decisions with the same number."""
     first = definition.first_stage
     state = JourneyState(
         prospect=prospect,
@@ -74,6 +76,7 @@ def enroll(
         last_activity_at=now,
         stage_history=[StageVisit(stage=first, entered_at=now, reason="enrolled")],
         cursor=Cursor(stage=first, due_at=now) if first in definition.sequences else None,
+        decision_count=decisions_before,
     )
     turn = Turn.begin(definition, state, now)
     turn.decide("enrolled", f"enrolled in {definition.journey} v{state.version} at stage {first}")

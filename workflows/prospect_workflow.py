@@ -86,7 +86,12 @@ class ProspectJourneyWorkflow:
         self._pending[:0] = journey.pending_events
         decisions: list[Decision] = []
         if journey.state is None:
-            started = interpreter.enroll(journey.definition, journey.prospect, workflow.now())
+            started = interpreter.enroll(
+                journey.definition,
+                journey.prospect,
+                workflow.now(),
+                decisions_before=journey.decisions_before,
+            )
             decisions += await self._carry_out(*started)
         else:
             self._state = journey.state

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from activities.projections import record_projection
 from nurture.db import Database
-from nurture.tables import Enrollment
+from nurture.tables import DecisionRecord, Enrollment
 from tests.integration.api_driver import Api, at_least, eventually
 from tests.unit.journey_helpers import PROSPECT, START, event, small_journey
 from workflows import interpreter
@@ -131,6 +131,14 @@ async def test_after_refuses_until_that_long_after_the_end_then_a_new_entry_star
     assert row["stage"] == "only"
     renewed = await row_of(api, "cy")
     assert (renewed.entries, renewed.ended_at) == (2, None)
+    # The second entry numbers its decisions on from the first's, so none is lost to the first's.
+
+    async def both_entries() -> list[DecisionRecord] | None:
+        return at_least(2, await api.decisions("cy", "enrolled"))
+
+    entered = await eventually(both_entries)
+    assert entered[1].seq > entered[0].seq
+    assert entered[1].reason.startswith(f"enrolled in {api.journey_id}")
 
 
 async def test_max_entries_counts_every_entry_the_first_included(api: Api) -> None:

@@ -58,13 +58,22 @@ async def definition_rejected(_: Request, exc: Exception) -> JSONResponse:
 
 async def _read_definition(request: Request) -> tuple[JourneyDefinition, str]:
     body = await request.body()
+    return read_definition(body, request.headers.get("content-type")), body.decode("utf-8")
+
+
+def read_definition(body: bytes, content_type: str | None) -> JourneyDefinition:
+    """Parse and validate a definition as sent (the UI's publish page uses it too).
+
+    Raises `DefinitionRejected` (422, every problem with its path and line) or HTTPException
+    (413 too large, 415 neither YAML nor JSON).
+    """
     if len(body) > publishing.MAX_DEFINITION_BYTES:
         raise HTTPException(
             status.HTTP_413_CONTENT_TOO_LARGE,
             f"a definition may be at most {publishing.MAX_DEFINITION_BYTES} bytes",
         )
     try:
-        definition = publishing.parse_body(body, request.headers.get("content-type"))
+        definition = publishing.parse_body(body, content_type)
     except publishing.UnsupportedMediaType as error:
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, str(error)) from error
     except publishing.UnreadableDefinition as error:
@@ -76,7 +85,7 @@ async def _read_definition(request: Request) -> tuple[JourneyDefinition, str]:
                 for error in invalid.errors
             ]
         ) from invalid
-    return definition, body.decode("utf-8")
+    return definition
 
 
 @router.get("")

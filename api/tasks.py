@@ -90,6 +90,17 @@ async def record_outcome(
     task_id: str, body: OutcomeIn, db: DatabaseDep, temporal: TemporalDep
 ) -> TaskActionOut:
     """Record what happened; the journey that created the task decides what follows."""
+    return await record_task_outcome(db, temporal, task_id=task_id, body=body)
+
+
+async def record_task_outcome(
+    db: Database, temporal: Client, *, task_id: str, body: OutcomeIn
+) -> TaskActionOut:
+    """The one way an outcome is recorded, for the API and the UI's outcome buttons alike.
+
+    On the task row first, then as a `sales_outcome` event to the journey. Raises HTTPException
+    404, 409 (closed), 422 (a date in the past) or 503 (recorded, not yet applied).
+    """
     now = datetime.now(UTC)
     until = body.until or (now.date() + _whole_days(body.after) if body.after else None)
     if until is not None and until < now.date():

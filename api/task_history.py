@@ -37,6 +37,8 @@ HISTORY_LIMIT = 500
 async def prospect_history(
     session: AsyncSession, *, prospect_id: str, workflow_id: str
 ) -> tuple[list[HistoryItem], list[ScorePoint]]:
+    # Newest first, to keep the latest HISTORY_LIMIT of each; reversed below, because items at
+    # the same moment (one workflow turn's decisions) must keep their own order in the sort.
     events = await session.exec(
         select(EventRecord)
         .where(EventRecord.prospect_id == prospect_id)
@@ -66,7 +68,7 @@ async def prospect_history(
                 type=event.type,
                 summary=describe_event(event.type, event.data),
             )
-            for event in events
+            for event in reversed(list(events))
         ),
         *(
             HistoryItem(
@@ -75,7 +77,7 @@ async def prospect_history(
                 type="sent",
                 summary=f"e-mail {email.subject!r} ({email.content_id}): {email.reason}",
             )
-            for email in emails
+            for email in reversed(list(emails))
         ),
         *(
             HistoryItem(
@@ -86,7 +88,7 @@ async def prospect_history(
                 score=decision.score,
                 stage=decision.stage,
             )
-            for decision in decisions
+            for decision in reversed(decisions)
         ),
     ]
     items.sort(key=lambda item: item.at)

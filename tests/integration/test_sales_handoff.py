@@ -96,6 +96,11 @@ async def test_a_hand_off_makes_one_task_and_one_notification_to_the_routed_assi
         return detail if expected <= {item["type"] for item in detail["history"]} else None
 
     detail = await eventually(detail_with_history)
+    # Oldest first, and a turn's decisions in the order they were made: the points, then what
+    # the score led to.
+    decided = [item["type"] for item in detail["history"] if item["kind"] == "decision"]
+    assert decided[0] == "enrolled"
+    assert decided.index("points") < decided.index("stage_moved") < decided.index("task")
     assert detail["score_over_time"][-1]["score"] == 10000
     assert detail["bant_fields"] == ["budget", "authority", "need", "timeline"]
 

@@ -234,6 +234,12 @@ async def _start_temporal(options: DevOptions, data_dir: Path) -> asyncio.subpro
             "start-dev",
             "--db-filename",
             str(data_dir / "temporal.db"),
+            # WAL instead of SQLite's rollback journal with a full sync per commit: about 2.5x
+            # the starts and signals per second (bench: `--server-db file` vs `wal`).
+            "--sqlite-pragma",
+            "journal_mode=wal",
+            "--sqlite-pragma",
+            "synchronous=normal",
             "--port",
             str(options.temporal_port),
             "--ui-port",
@@ -343,6 +349,7 @@ def _print_summary(console: Console, options: DevOptions, running: _Running) -> 
     table = Table(title="Nurture is running", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
+    table.add_row("Web UI", f"{api}/ui/")
     table.add_row("API", api)
     table.add_row("API docs", f"{api}/docs")
     table.add_row("Temporal UI", f"http://{HOST}:{options.ui_port}")

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func
+from sqlalchemy import func, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -75,9 +75,9 @@ async def receive_email(
         prospect_id, matched_by = await _match(session, message, verdict)
     row = InboundEmail(
         id=inbound_id,
-        message_id=message.message_id,
+        message_id=_if_it_fits(message.message_id, column="message_id"),
         received_at=now,
-        from_address=message.from_address,
+        from_address=_if_it_fits(message.from_address, column="from_address"),
         subject=message.subject,
         kind=verdict.kind,
         return_date=found["return_date"],
@@ -232,6 +232,17 @@ async def _review_task(
             )
             await session.commit()
     return task_id
+
+
+def _if_it_fits(value: str | None, *, column: str) -> str | None:
+    """`value`, or None if it is longer than the `inbound_emails` column holds.
+
+    No real address or Message-ID is that long, and PostgreSQL (unlike SQLite) would refuse the
+    whole row; the raw message kept beside it still shows the value to whoever reviews it.
+    """
+    # String's length, also on SQLModel's AutoString (a TypeDecorator around String).
+    limit: int | None = getattr(inspect(InboundEmail).columns[column].type, "length", None)
+    return None if value is None or (limit is not None and len(value) > limit) else value
 
 
 def _classification_json(verdict: Classification) -> dict[str, Any]:

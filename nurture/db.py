@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from nurture import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from nurture import migrations, tables  # noqa: F401  (importing tables registers them)
 
 
 def create_engine(database_url: str) -> AsyncEngine:
@@ -34,8 +34,32 @@ def create_engine(database_url: str) -> AsyncEngine:
 
 
 async def create_tables(engine: AsyncEngine) -> None:
+    """Create the tables straight from the models, without migrations: for tests and benchmarks
+    that start from an empty database. Anything that keeps data uses `upgrade`."""
     async with engine.begin() as connection:
         await connection.run_sync(SQLModel.metadata.create_all)
+
+
+async def upgrade(database_url: str, *, revision: str = migrations.HEAD) -> migrations.Upgraded:
+    """Bring the database at `database_url` to `revision` (the newest by default) with the
+    Alembic migrations; a database made before migrations existed is adopted first."""
+    engine = create_engine(database_url)
+    try:
+        return await upgrade_engine(engine, revision=revision)
+    finally:
+        await engine.dispose()
+
+
+async def upgrade_engine(
+    engine: AsyncEngine, *, revision: str = migrations.HEAD
+) -> migrations.Upgraded:
+    async with engine.begin() as connection:
+        return await connection.run_sync(migrations.upgrade_connection, revision)
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    async with engine.connect() as connection:
+        return await connection.run_sync(migrations.current_revision)
 
 
 class Database:
@@ -56,6 +80,9 @@ class Database:
 
     async def create_tables(self) -> None:
         await create_tables(self.engine)
+
+    async def upgrade(self) -> migrations.Upgraded:
+        return await upgrade_engine(self.engine)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from nurture.inbound_smtp import serve_inbound_smtp
 from nurture.smtp_sink import CaughtMail
-from nurture.tables import SalesTask
+from nurture.tables import InboundEmail, SalesTask
 from tests.integration.api_driver import Api, at_least, eventually
 from workflows.contract import STATE_QUERY, JourneyView, journey_workflow_id
 
@@ -184,6 +184,27 @@ async def test_what_cannot_be_classified_or_matched_becomes_a_review_task(api: A
     assert task is not None and task.queue == "inbound-review"
     assert task.message is not None and "Who are you?" in task.message
     assert not_mail.status_code == 422 and "not an e-mail" in not_mail.text
+
+
+async def test_overlong_sender_and_message_id_are_kept_for_review_not_refused(api: Api) -> None:
+    # Longer than their columns (320 and 400): PostgreSQL, unlike SQLite, would refuse the row.
+    sender = f"{'x' * 330}@nowhere.example"
+    message_id = f"<{'y' * 450}@nowhere.example>"
+    raw = (
+        f"From: {sender}\r\nTo: hello@northwind.example.com\r\n"
+        "Subject: Hello\r\nDate: Mon, 2 Mar 2026 09:00:00 +0000\r\n"
+        f"Message-ID: {message_id}\r\n\r\nWho are you?\r\n"
+    )
+
+    status, result = await post_raw(api, raw)
+    again, duplicate = await post_raw(api, raw)
+
+    assert status == 202 and result["prospect_id"] is None, result
+    assert again == 200 and duplicate["duplicate"] is True, duplicate
+    async with api.db.session() as session:
+        row = await session.get(InboundEmail, result["inbound_id"])
+    assert row is not None and row.message_id is None and row.from_address is None
+    assert sender in row.raw and message_id in row.raw
 
 
 async def _journey_if(api: Api, prospect_id: str, condition: Any) -> dict[str, Any] | None:

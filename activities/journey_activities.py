@@ -14,6 +14,7 @@ from activities import projections, sending_policy
 from activities.mailer import compose_journey_email, deliver
 from activities.message_ids import message_id_for
 from nurture.db import Database
+from nurture.metrics import EMAILS_SENT
 from nurture.settings import Settings
 from nurture.tables import SentEmail
 from workflows.contract import (
@@ -77,6 +78,7 @@ class JourneyActivities:
         )
         async with self._db.session() as session:
             await projections.record_sent_email(session, row=row)
+        EMAILS_SENT.labels(journey=input.journey_id).inc()
         await sending_policy.release(self._db, key=input.key)
         return SendResult(status="sent", message_id=message_id, subject=row.subject)
 

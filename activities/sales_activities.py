@@ -27,6 +27,7 @@ from activities.tasks import (
 from definitions.model import JourneyDefinition
 from definitions.settings import Sender
 from nurture.db import Database
+from nurture.metrics import TASKS_CREATED
 from nurture.settings import Settings
 from nurture.tables import JourneyVersion, ProspectRecord, SalesTask
 from workflows.commands import stable_digest
@@ -84,6 +85,7 @@ class SalesActivities:
                 async with self._db.session() as session:
                     await remove_task(session, task_id=row.id)
                 raise
+            TASKS_CREATED.labels(journey=input.journey_id, kind=input.task.task_kind).inc()
         return TaskAssignment(task_id=task_id, assignee=assignee)
 
     @activity.defn(name=ESCALATE_TASK_ACTIVITY)

@@ -16,6 +16,7 @@ from api import (
     inbound,
     journeys,
     links,
+    metrics,
     migrations,
     policy,
     prospects,
@@ -50,9 +51,11 @@ def create_app(*, settings: Settings, db: Database, temporal: Client) -> FastAPI
     app.state.temporal = temporal
 
     app.add_exception_handler(RequestValidationError, _request_invalid)
+    app.add_middleware(metrics.CountServerErrors)
     app.add_exception_handler(journeys.DefinitionRejected, journeys.definition_rejected)
 
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(journeys.router)
     app.include_router(enrollments.router)
     app.include_router(events.router)

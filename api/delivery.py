@@ -21,6 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.schemas import as_utc
 from nurture.db import Database
+from nurture.metrics import count_events_received
 from nurture.tables import Enrollment, EventRecord, ProspectRecord
 from workflows.contract import EVENT_SIGNAL
 from workflows.events import PROSPECT_EVENT, ProspectEvent
@@ -104,6 +105,7 @@ async def deliver_events(
         raise UnknownProspects(missing)
 
     deliveries = await _record(db, stamped)
+    count_events_received(event.type for event in stamped)
     journeys = await _active_workflows(db, prospect_ids)
     if only_workflow is not None:
         journeys = {

@@ -31,7 +31,10 @@ errors = Console(stderr=True)
 
 
 def _configure_logging(level: int = logging.INFO) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from nurture.logs import configure_logging
+    from nurture.settings import get_settings
+
+    configure_logging(log_format=get_settings().log_format, level=level)
 
 
 @app.command()
@@ -158,7 +161,7 @@ def inbound_smtp(
 
     async def serve() -> None:
         db = Database.from_url(settings.database_url)
-        await db.create_tables()
+        await db.upgrade()
         server = await serve_inbound_smtp(
             db, await connect_temporal(settings), host=host, port=port
         )
@@ -226,10 +229,11 @@ async def _serve_api(host: str, port: int, stop: asyncio.Event) -> None:
     settings = get_settings()
     db = Database.from_url(settings.database_url)
     try:
-        await db.create_tables()
+        await db.upgrade()
         temporal = await connect_temporal(settings)
         app_ = create_app(settings=settings, db=db, temporal=temporal)
-        server = ApiServer(uvicorn.Config(app_, host=host, port=port))
+        # log_config=None: uvicorn's own loggers go through ours (JSON lines if configured).
+        server = ApiServer(uvicorn.Config(app_, host=host, port=port, log_config=None))
         serving = asyncio.create_task(server.serve())
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -291,9 +295,9 @@ async def _import(rows: list[Row], journey: str, api_url: str, batch_size: int) 
 
 
 def _register_feature_commands() -> None:
-    from nurture import cli_history, cli_migrate, cli_policy, cli_simulate
+    from nurture import cli_db, cli_history, cli_migrate, cli_policy, cli_simulate
 
-    for module in (cli_simulate, cli_policy, cli_migrate, cli_history):
+    for module in (cli_simulate, cli_policy, cli_migrate, cli_history, cli_db):
         module.register(app)
 
 

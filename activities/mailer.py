@@ -113,7 +113,10 @@ async def deliver(message: EmailMessage, settings: Settings) -> None:
             port=settings.smtp_port,
             username=settings.smtp_username,
             password=settings.smtp_password,
-            start_tls=settings.smtp_starttls,
+            # Explicit either way: aiosmtplib's default would upgrade only when offered, so a
+            # stripped STARTTLS advertisement would silently send credentials in clear.
+            use_tls=settings.smtp_tls == "implicit",
+            start_tls=settings.smtp_tls == "starttls",
             timeout=settings.smtp_timeout_seconds,
         )
     except aiosmtplib.SMTPException as error:

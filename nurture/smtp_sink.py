@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import random
 import socket
 import threading
 from dataclasses import dataclass
@@ -46,6 +47,24 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def free_port_for_server() -> int:
+    """A free port below the kernel's ephemeral range, for a server that picks ports of its own.
+
+    The Temporal dev server binds its internal services to ephemeral ports it asks the kernel
+    for; a frontend port that `free_port` just released can be handed to one of those before
+    the frontend binds it, and the server then dies with "address already in use".
+    """
+    for _ in range(200):
+        port = random.randrange(20000, 32000)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 class MailSink:

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from nurture.cli import app
 from nurture.importer import ImportAborted, read_rows
-from nurture.smtp_sink import free_port
+from nurture.smtp_sink import free_port_for_server
 from tests.integration.api_driver import eventually
 
 REPO = Path(__file__).resolve().parents[2]
@@ -134,7 +134,7 @@ def _temporal_processes(data_dir: Path) -> list[int]:
 
 
 async def _start_dev(tmp_path: Path, data_dir: Path) -> DevProcess:
-    api_port = free_port()
+    api_port = free_port_for_server()
     output = tmp_path / f"dev-{api_port}.log"
     with output.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
@@ -145,11 +145,11 @@ async def _start_dev(tmp_path: Path, data_dir: Path) -> DevProcess:
             "--api-port",
             str(api_port),
             "--temporal-port",
-            str(free_port()),
+            str(free_port_for_server()),
             "--ui-port",
-            str(free_port()),
+            str(free_port_for_server()),
             "--smtp-port",
-            str(free_port()),
+            str(free_port_for_server()),
             "--data-dir",
             str(data_dir),
             cwd=tmp_path,

@@ -243,12 +243,6 @@ async def _start_temporal(options: DevOptions, data_dir: Path) -> asyncio.subpro
             "journal_mode=wal",
             "--sqlite-pragma",
             "synchronous=normal",
-            # WAL instead of SQLite's rollback journal with a full sync per commit: about 2.5x
-            # the starts and signals per second (bench: `--server-db file` vs `wal`).
-            "--sqlite-pragma",
-            "journal_mode=wal",
-            "--sqlite-pragma",
-            "synchronous=normal",
             "--port",
             str(options.temporal_port),
             "--ui-port",

@@ -46,6 +46,7 @@ def build_worker(client: Client, *, task_queue: str, db: Database, settings: Set
         interceptors=[ObservedActivities()],
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
+        max_cached_workflows=settings.worker_max_cached_workflows,
     )
 
 

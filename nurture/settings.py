@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     worker_max_concurrent_activities: int = Field(
         default=100, ge=1, description="Activities (sends, projections) one worker runs at once."
     )
+    # A journey evicted from the cache replays its whole run's history at its next wake-up; one
+    # kept costs memory while it waits (docs/performance.md measures both).
+    worker_max_cached_workflows: int = Field(
+        default=1000, ge=0, description="Journeys one worker keeps in memory between wake-ups."
+    )
     # Temporal requires at least two when workflows are cached, which they are by default.
     worker_max_concurrent_workflow_tasks: int = Field(
         default=100, ge=2, description="Workflow tasks one worker processes at once."

@@ -27,9 +27,8 @@ from typing import Any
 
 from sqlalchemy import text
 from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
-from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
+from temporalio.testing import WorkflowEnvironment
 
 from bench.context import RunContext
 from bench.driving import wait_until
@@ -38,10 +37,10 @@ from bench.report import Row
 from definitions.loader import load_file
 from definitions.model import JourneyDefinition
 from nurture.db import Database
-from nurture.devstack import HOST, temporal_binary
+from nurture.devstack import HOST
 from nurture.settings import Settings
 from nurture.smtp_sink import MailSink
-from nurture.visibility import register_search_attributes
+from tests.fixtures.temporal import start_test_server
 from worker import build_worker
 from workflows.contract import (
     EVENT_SIGNAL,
@@ -76,17 +75,7 @@ async def simulation() -> AsyncIterator[Simulation]:
         sink.start()
         db = Database.from_url(f"sqlite+aiosqlite:///{Path(workdir) / 'nurture.db'}")
         await db.create_tables()
-        env = await WorkflowEnvironment.start_time_skipping_v2(
-            ts_config=TimeSkippingConfig(enabled=False),
-            dev_server_existing_path=temporal_binary(),
-            dev_server_extra_args=[
-                "--dynamic-config-value",
-                "frontend.WorkflowTimeSkippingEnabled=true",
-            ],
-            data_converter=pydantic_data_converter,
-            dev_server_log_level="error",
-        )
-        await register_search_attributes(env.client)
+        env = await start_test_server(log_level="error")
         settings = Settings(
             environment="development",
             task_queue=task_queue,

@@ -15,7 +15,7 @@ from playwright.async_api import Page, expect
 from tests.e2e.conftest import VIEWPORT, LiveApp
 from tests.e2e.shots import screenshot
 from tests.integration.api_driver import at_least, eventually
-from tests.integration.test_reports import JOURNEY, form, in_stage, tracked_link
+from tests.integration.test_reports import JOURNEY, four_prospects_move
 
 DAY = timedelta(days=1)
 WITH_SLA = JOURNEY.replace(
@@ -32,24 +32,7 @@ async def four_prospects_went_through(live: LiveApp) -> None:
     for prospect_id in ("ann", "bob", "cid", "dan", "eve"):
         assert (await api.enroll(prospect_id)).status_code == 201
     await api.sink.wait_for(5)
-    await api.forward("ann", DAY)
-    clicked = await api.http.get(tracked_link(api, "ann@example.com", "The guide"))
-    assert clicked.status_code == 307
-    await in_stage(api, "ann", "consider")
-    await api.forward("ann", DAY)
-    await form(api, "ann", "demo")
-    await in_stage(api, "ann", "buy")
-    await api.forward("bob", DAY)
-    await form(api, "bob", "demo")
-    await in_stage(api, "bob", "buy")
-    await api.forward("cid", DAY)
-    await api.post_event("cid-read", "cid", "content_consumed", content_id="guide")
-    await in_stage(api, "cid", "consider")
-    await api.forward("cid", DAY)
-    await form(api, "cid", "not-ready")
-    await in_stage(api, "cid", "learn")
-    await api.post_event("dan-bye", "dan", "unsubscribed")
-    await in_stage(api, "dan", "learn", status="unsubscribed")
+    await four_prospects_move(api)
     await eventually(lambda: at_least(7, api.sink.messages))
 
     await api.post_event("eve-reply", "eve", "email_replied", text="What would it cost?")

@@ -123,9 +123,10 @@ async def task_page(
         prospect=await session.get(ProspectRecord, task.prospect_id),
         enrollment=await session.get(Enrollment, task.workflow_id),
         journey_name=journey.name if journey is not None else task.journey_id,
-        # Newest first: what just happened matters most. A stable sort keeps the decisions of one
-        # instant (one workflow turn) in the order the history lists them.
-        history=sorted(history, key=lambda item: item.at, reverse=True),
+        # Newest first, what just happened matters most: the history is oldest first, one
+        # instant's decisions in the order they were made, so reversed they read back from the
+        # outcome to its cause, as the rest of the page does.
+        history=list(reversed(history)),
         score=scores[-1].score if scores else None,
         choices=CHOICES,
         outcome_choice=choice_of(task.outcome or ""),

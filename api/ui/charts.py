@@ -17,87 +17,26 @@ from analytics.content import ContentLine, ContentReport
 from analytics.funnel import FunnelReport, StageFunnel
 from analytics.handoffs import HandoffPeriod
 from analytics.periods import Period
-
-WIDTH = 1000  # the widest a card shows at 1280 px; narrower screens scale the chart down
-NOTHING = "\N{EN DASH}"  # a rate of nothing counted: not 0 %
-MINUS = "\N{MINUS SIGN}"
-CHAR_W = 6.9  # a conservative average width of one character at 12-13 px
-
-INK = "#1d2433"
-MUTED = "#667085"
-GRID = "#e4e7ec"
-INDIGO = "#4f46e5"
-INDIGO_LIGHT = "#c7d2fe"
-GREEN = "#12b76a"
-AMBER = "#f79009"
-RED = "#f04438"
-TEAL = "#0d9488"
-GRAY = "#98a2b3"
-# The funnel darkens towards its narrow end, one shade per stage (the last shade repeats).
-FUNNEL_SHADES = ("#a5b4fc", "#818cf8", "#6366f1", "#4f46e5", "#4338ca", "#3730a3")
-
-
-def percent(rate: float | None) -> str:
-    """0.5 → '50 %', 0.0833 → '8.3 %', None → an en dash (nothing was counted)."""
-    if rate is None:
-        return NOTHING
-    return f"{rate * 100:.1f}".removesuffix(".0") + " %"
-
-
-def points_difference(lift: float | None) -> str:
-    """A rate difference in percentage points: 0.125 → '+12.5 pp', -0.1 → '-10 pp' (with a
-    true minus sign), 0 → '±0 pp', None → an en dash."""
-    if lift is None:
-        return NOTHING
-    value = f"{abs(lift) * 100:.1f}".removesuffix(".0")
-    sign = "±" if value == "0" else "+" if lift > 0 else MINUS
-    return f"{sign}{value} pp"
-
-
-def fit(text: str, width: float) -> str:
-    """`text` shortened with an ellipsis to about `width` pixels."""
-    room = max(4, int(width / CHAR_W))
-    return text if len(text) <= room else text[: room - 1].rstrip() + "…"
-
-
-def _text(
-    x: float,
-    y: float,
-    content: str,
-    *,
-    size: float = 12,
-    fill: str = INK,
-    anchor: str = "start",
-    weight: int = 400,
-    css: str = "",
-) -> str:
-    css_attr = f' class="{css}"' if css else ""
-    return (
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{fill}" '
-        f'text-anchor="{anchor}" font-weight="{weight}"{css_attr}>{escape(content)}</text>'
-    )
-
-
-def _rect(
-    x: float, y: float, width: float, height: float, fill: str, *, rx: float = 0, css: str = ""
-) -> str:
-    rounded = f' rx="{rx:g}"' if rx else ""
-    css_attr = f' class="{css}"' if css else ""
-    return (
-        f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(width, 0):.1f}" height="{height:.1f}" '
-        f'fill="{fill}"{rounded}{css_attr}/>'
-    )
-
-
-def _svg(css: str, height: float, label: str, body: Sequence[str], *, width: float = WIDTH) -> str:
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {css}" role="img" '
-        f'aria-label="{escape(label)}" width="{width:.0f}" height="{height:.0f}" '
-        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="system-ui, -apple-system, '
-        f"'Segoe UI', Roboto, 'Liberation Sans', 'DejaVu Sans', sans-serif\">"
-        f"<title>{escape(label)}</title>{''.join(body)}</svg>"
-    )
-
+from api.ui.svg import (
+    AMBER,
+    FUNNEL_SHADES,
+    GRAY,
+    GREEN,
+    GRID,
+    INDIGO,
+    INDIGO_LIGHT,
+    INK,
+    MUTED,
+    RED,
+    TEAL,
+    WIDTH,
+    fit,
+    percent,
+    points_difference,
+    svg_document,
+    svg_rect,
+    svg_text,
+)
 
 # ------------------------------------------------------------------------------------ funnel
 
@@ -122,7 +61,7 @@ def funnel_svg(report: FunnelReport) -> str:
             if stage.conversion_to_next is not None and following.in_current_version:
                 words = f"↓ {percent(stage.conversion_to_next)} went on to {following.name}"
                 body.append(
-                    _text(
+                    svg_text(
                         (FUNNEL_LEFT + FUNNEL_RIGHT) / 2,
                         y + FUNNEL_GAP / 2 + 4,
                         words,
@@ -133,7 +72,7 @@ def funnel_svg(report: FunnelReport) -> str:
                 )
             y += FUNNEL_GAP
     if not stages:
-        body.append(_text(WIDTH / 2, y + 16, "This journey has no stages.", fill=MUTED))
+        body.append(svg_text(WIDTH / 2, y + 16, "This journey has no stages.", fill=MUTED))
         y += 24
     first, last = _ends(stages)
     overall = f"Overall conversion {percent(report.overall_conversion)}"
@@ -141,7 +80,7 @@ def funnel_svg(report: FunnelReport) -> str:
         overall += f" ({first.name} → {last.name})"
     y += 30
     body.append(
-        _text(
+        svg_text(
             (FUNNEL_LEFT + FUNNEL_RIGHT) / 2,
             y,
             overall,
@@ -154,7 +93,7 @@ def funnel_svg(report: FunnelReport) -> str:
     label = f"Funnel of {report.journey_id}: " + ", ".join(
         f"{stage.name} {stage.entered}" for stage in stages
     )
-    return _svg("chart-funnel", y + 12, label, body)
+    return svg_document("chart-funnel", y + 12, label, body)
 
 
 def _ends(stages: Sequence[StageFunnel]) -> tuple[StageFunnel | None, StageFunnel | None]:
@@ -171,8 +110,8 @@ def _funnel_bar(stage: StageFunnel, index: int, y: float, widest: int) -> str:
     colour = FUNNEL_SHADES[min(index, len(FUNNEL_SHADES) - 1)]
     name = stage.name if stage.in_current_version else f"{stage.name} (removed)"
     parts = [
-        _rect(FUNNEL_LEFT, y, room, FUNNEL_BAR_H, "#f2f4f7", rx=6),
-        _rect(
+        svg_rect(FUNNEL_LEFT, y, room, FUNNEL_BAR_H, "#f2f4f7", rx=6),
+        svg_rect(
             centre - width / 2,
             y,
             width,
@@ -181,7 +120,7 @@ def _funnel_bar(stage: StageFunnel, index: int, y: float, widest: int) -> str:
             rx=6,
             css="funnel-bar",
         ),
-        _text(
+        svg_text(
             FUNNEL_LABEL_RIGHT,
             y + FUNNEL_BAR_H / 2 + 4.5,
             fit(name, FUNNEL_LABEL_RIGHT - 8),
@@ -191,7 +130,7 @@ def _funnel_bar(stage: StageFunnel, index: int, y: float, widest: int) -> str:
             fill=INK if stage.in_current_version else MUTED,
             css="funnel-name",
         ),
-        _text(
+        svg_text(
             FUNNEL_RIGHT + 14,
             y + FUNNEL_BAR_H / 2 + 5,
             f"{stage.entered:,} entered",
@@ -240,13 +179,13 @@ def content_svg(report: ContentReport, *, stage_names: dict[str, str] | None = N
         body.append(_content_row(line, y, names))
         y += CONTENT_ROW_H
     if not report.items:
-        body.append(_text(WIDTH / 2, y + 20, "This journey has no content.", fill=MUTED))
+        body.append(svg_text(WIDTH / 2, y + 20, "This journey has no content.", fill=MUTED))
         y += 32
     label = f"Content effectiveness of {report.journey_id}: " + ", ".join(
         f"{line.title or line.content_id} {percent(line.forward_rate)} moved forward"
         for line in report.items
     )
-    return _svg("chart-content", y + 8, label, body)
+    return svg_document("chart-content", y + 8, label, body)
 
 
 def _content_legend(window_days: int) -> str:
@@ -259,8 +198,8 @@ def _content_legend(window_days: int) -> str:
     x = 0.0
     for swatch in swatches:
         width = 3.0 if swatch.colour == INK else 14.0
-        parts.append(_rect(x, 10 - swatch.height / 2, width, swatch.height, swatch.colour, rx=2))
-        parts.append(_text(x + width + 6, 14, swatch.words, size=11.5, fill=MUTED))
+        parts.append(svg_rect(x, 10 - swatch.height / 2, width, swatch.height, swatch.colour, rx=2))
+        parts.append(svg_text(x + width + 6, 14, swatch.words, size=11.5, fill=MUTED))
         x += width + 6 + len(swatch.words) * 6.2 + 18
     return f'<g class="chart-legend">{"".join(parts)}</g>'
 
@@ -275,7 +214,7 @@ def _content_axis(rows: int) -> list[str]:
             f'stroke="{GRID}"/>'
         )
         parts.append(
-            _text(x, CONTENT_TOP - 18, f"{step * 25} %", size=11, fill=MUTED, anchor="middle")
+            svg_text(x, CONTENT_TOP - 18, f"{step * 25} %", size=11, fill=MUTED, anchor="middle")
         )
     return parts
 
@@ -286,7 +225,7 @@ def _content_row(line: ContentLine, y: float, stage_names: dict[str, str]) -> st
     clicks = f"{line.clicked:,} click{'s' if line.clicked != 1 else ''}"
     sub = f"{stage} · {line.sent:,} sent · {clicks}" if line.sent else f"{stage} · not sent yet"
     parts = [
-        _text(
+        svg_text(
             0,
             y + 14,
             fit(line.title or line.content_id, CONTENT_LABEL_W),
@@ -294,8 +233,8 @@ def _content_row(line: ContentLine, y: float, stage_names: dict[str, str]) -> st
             weight=600,
             css="content-title",
         ),
-        _text(0, y + 31, fit(sub, CONTENT_LABEL_W), size=11.5, fill=MUTED, css="content-sub"),
-        _rect(BAR_LEFT, y + 4, room, 16, "#f2f4f7", rx=4),
+        svg_text(0, y + 31, fit(sub, CONTENT_LABEL_W), size=11.5, fill=MUTED, css="content-sub"),
+        svg_rect(BAR_LEFT, y + 4, room, 16, "#f2f4f7", rx=4),
     ]
     if line.forward_rate is not None:
         colour = INDIGO
@@ -303,21 +242,21 @@ def _content_row(line: ContentLine, y: float, stage_names: dict[str, str]) -> st
             colour = GREEN
         elif line.lift is not None and line.lift < 0:
             colour = AMBER
-        parts.append(_rect(BAR_LEFT, y + 4, room * line.forward_rate, 16, colour, rx=4))
+        parts.append(svg_rect(BAR_LEFT, y + 4, room * line.forward_rate, 16, colour, rx=4))
     if line.click_rate is not None:
-        parts.append(_rect(BAR_LEFT, y + 24, room * line.click_rate, 5, INDIGO_LIGHT, rx=2))
+        parts.append(svg_rect(BAR_LEFT, y + 24, room * line.click_rate, 5, INDIGO_LIGHT, rx=2))
     if line.stage_baseline_rate is not None:
         x = BAR_LEFT + room * line.stage_baseline_rate
-        parts.append(_rect(x - 1.5, y, 3, 24, INK, rx=1, css="content-baseline"))
+        parts.append(svg_rect(x - 1.5, y, 3, 24, INK, rx=1, css="content-baseline"))
     verdict = percent(line.forward_rate)
     parts.append(
-        _text(
+        svg_text(
             BAR_RIGHT + 14, y + 16, f"{verdict} moved on", size=13, weight=650, css="content-rate"
         )
     )
     if line.lift is not None:
         versus = f"{points_difference(line.lift)} vs stage"
-        parts.append(_text(BAR_RIGHT + 14, y + 31, versus, size=11.5, fill=MUTED))
+        parts.append(svg_text(BAR_RIGHT + 14, y + 31, versus, size=11.5, fill=MUTED))
     return (
         f'<g class="content-item" data-content="{escape(line.content_id)}" '
         f'data-sent="{line.sent}" data-clicked="{line.clicked}">'
@@ -349,8 +288,10 @@ def period_label(start: date, period: Period) -> str:
 def handoff_periods_svg(periods: Sequence[HandoffPeriod], period: Period) -> str:
     """Hand-offs per week or month as columns, each with its count; empty periods are shown."""
     if not periods:
-        body = [_text(WIDTH / 2, 50, "No hand-offs in this window.", fill=MUTED, anchor="middle")]
-        return _svg("chart-periods", 80, "No hand-offs in this window", body)
+        body = [
+            svg_text(WIDTH / 2, 50, "No hand-offs in this window.", fill=MUTED, anchor="middle")
+        ]
+        return svg_document("chart-periods", 80, "No hand-offs in this window", body)
     highest = max(max(item.handoffs for item in periods), 1)
     slot = (COLUMNS_RIGHT - COLUMNS_LEFT) / len(periods)
     bar_w = min(44.0, slot * 0.64)
@@ -365,8 +306,8 @@ def handoff_periods_svg(periods: Sequence[HandoffPeriod], period: Period) -> str
         bar_h = height * item.handoffs / highest
         label = period_label(item.start, period)
         parts = [
-            _rect(x, COLUMNS_BOTTOM - bar_h, bar_w, bar_h, TEAL, rx=4, css="period-bar"),
-            _text(
+            svg_rect(x, COLUMNS_BOTTOM - bar_h, bar_w, bar_h, TEAL, rx=4, css="period-bar"),
+            svg_text(
                 x + bar_w / 2,
                 COLUMNS_BOTTOM - bar_h - 6,
                 str(item.handoffs),
@@ -378,7 +319,7 @@ def handoff_periods_svg(periods: Sequence[HandoffPeriod], period: Period) -> str
         ]
         if index % every == 0:
             parts.append(
-                _text(
+                svg_text(
                     x + bar_w / 2, COLUMNS_BOTTOM + 18, label, size=11, fill=MUTED, anchor="middle"
                 )
             )
@@ -390,7 +331,7 @@ def handoff_periods_svg(periods: Sequence[HandoffPeriod], period: Period) -> str
     label = f"Hand-offs per {period}: " + ", ".join(
         f"{period_label(item.start, period)} {item.handoffs}" for item in periods
     )
-    return _svg("chart-periods", COLUMNS_H, label, body)
+    return svg_document("chart-periods", COLUMNS_H, label, body)
 
 
 def _period_hint(item: HandoffPeriod, label: str) -> str:
@@ -423,21 +364,21 @@ def share_bar_svg(shares: Sequence[Share], *, title: str, width: float = SHARE_W
     room = float(width)
     body: list[str] = []
     if total == 0:
-        body.append(_rect(0, 0, room, 18, "#f2f4f7", rx=6))
+        body.append(svg_rect(0, 0, room, 18, "#f2f4f7", rx=6))
     x = 0.0
     for share in shares:
         part = room * share.count / total if total else 0.0
         if part:
             body.append(
                 f'<g class="share" data-share="{escape(share.key)}" data-count="{share.count}">'
-                f"{_rect(x, 0, part, 18, share.colour)}</g>"
+                f"{svg_rect(x, 0, part, 18, share.colour)}</g>"
             )
         x += part
     x = 0.0
     for share in shares:
         words = f"{share.count:,} {share.label}"
-        body.append(_rect(x, 34, 10, 10, share.colour, rx=2))
-        body.append(_text(x + 16, 43, words, size=12.5, css="share-label"))
+        body.append(svg_rect(x, 34, 10, 10, share.colour, rx=2))
+        body.append(svg_text(x + 16, 43, words, size=12.5, css="share-label"))
         x += 16 + len(words) * 6.6 + 22
     label = f"{title}: " + ", ".join(f"{share.count} {share.label}" for share in shares)
-    return _svg("chart-share", SHARE_H, label, body, width=width)
+    return svg_document("chart-share", SHARE_H, label, body, width=width)

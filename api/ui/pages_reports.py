@@ -16,7 +16,7 @@ from markupsafe import Markup
 from api import journeys as journeys_api
 from api import report_queries
 from api.deps import SessionDep
-from api.ui import charts
+from api.ui import charts, svg
 from api.ui.rendering import page
 from api.ui.report_filters import read_filters
 
@@ -81,7 +81,7 @@ async def reports_page(
         request,
         "reports.html",
         nav=NAV,
-        percent=charts.percent,
-        points_difference=charts.points_difference,
+        percent=svg.percent,
+        points_difference=svg.points_difference,
         **context,
     )

@@ -10,7 +10,7 @@ import pytest
 from analytics.content import ContentLine, ContentReport
 from analytics.funnel import FunnelReport, StageFunnel
 from analytics.handoffs import HandoffPeriod
-from api.ui import charts
+from api.ui import charts, svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 DASH = "\N{EN DASH}"
@@ -89,7 +89,7 @@ def bar_width(group: ET.Element, css: str) -> float:
 def test_a_rate_reads_as_a_percentage_or_a_dash_when_nothing_was_counted(
     rate: float | None, words: str
 ) -> None:
-    assert charts.percent(rate) == words
+    assert svg.percent(rate) == words
 
 
 @pytest.mark.parametrize(
@@ -103,7 +103,7 @@ def test_a_rate_reads_as_a_percentage_or_a_dash_when_nothing_was_counted(
     ],
 )
 def test_a_lift_reads_in_percentage_points(lift: float | None, words: str) -> None:
-    assert charts.points_difference(lift) == words
+    assert svg.points_difference(lift) == words
 
 
 def test_the_funnel_has_a_bar_per_stage_in_proportion_to_who_entered() -> None:
@@ -228,9 +228,9 @@ def test_content_rows_show_the_forward_rate_against_the_stage_baseline_and_the_c
         if r.get("height") == "16.0"
     }
     # Better than its stage: the bar is green, three quarters of the scale.
-    assert (f"{room * 0.75:.1f}", charts.GREEN) in fills
+    assert (f"{room * 0.75:.1f}", svg.GREEN) in fills
     webinar = {r.get("fill") for r in rows[1].iter(f"{SVG}rect")}
-    assert charts.AMBER in webinar
+    assert svg.AMBER in webinar
     [tick] = [r for r in rows[0].iter(f"{SVG}rect") if r.get("class") == "content-baseline"]
     assert float(tick.get("x", "nan")) + 1.5 == pytest.approx(charts.BAR_LEFT + room * 0.5)
     # Nothing sent: no bars, no baseline.
@@ -288,9 +288,9 @@ def test_no_periods_say_so() -> None:
 
 def test_a_share_bar_splits_its_width_by_the_counts() -> None:
     shares = [
-        charts.Share("kept", "SLA kept", 3, charts.GREEN),
-        charts.Share("breached", "SLA breached", 1, charts.RED),
-        charts.Share("overdue", "open and overdue", 0, charts.AMBER),
+        charts.Share("kept", "SLA kept", 3, svg.GREEN),
+        charts.Share("breached", "SLA breached", 1, svg.RED),
+        charts.Share("overdue", "open and overdue", 0, svg.AMBER),
     ]
 
     root = parse(charts.share_bar_svg(shares, title="Deadlines"))

@@ -7,42 +7,18 @@ from __future__ import annotations
 
 from temporalio.client import Client
 
-from tests.integration.api_driver import Api, eventually
+from tests.integration.api_driver import Api, eventually, journey_yaml
 
-MOVING_JOURNEY = """
-journey: {journey_id}
-name: Search attribute test journey
-sender:
-  from: "Test Sender <sender@example.com>"
-stages:
-  - id: first
-    points: [1, 10]
-  - id: second
-    points: [10, 100]
-content:
-  - id: intro
-    stage: first
-    title: Intro
-    points: 5
-    link: https://example.com/intro
-    email:
-      subject: Intro
-      body: '<p><a href="{{ link }}">Read the intro</a></p>'
-sequences:
-  first:
-    steps:
-      - send: intro
-      - wait: 30d
-rules:
+# The driver's test journey, and a rule that moves a prospect on to `second`.
+MOVING_JOURNEY = (
+    journey_yaml("{journey_id}")
+    + """
   - id: pricing-moves-on
     when: {event: form_submitted, form: pricing}
     do:
       - move_to: second
-  - id: reply
-    when: {event: email_replied}
-    do:
-      - handoff: {title: Answer the reply}
 """
+)
 
 
 async def _listed(client: Client, query: str) -> set[str]:

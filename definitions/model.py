@@ -39,10 +39,18 @@ class Stage(Strict):
 
 
 class EmailTemplate(Strict):
-    subject: str = Field(min_length=1)
-    body: str = Field(min_length=1, description="HTML body, a Jinja2 template (autoescaped).")
+    # Templates are untrusted input: their size is bounded here, their rendering in
+    # `definitions.render_limits`.
+    subject: str = Field(min_length=1, max_length=1_000)
+    body: str = Field(
+        min_length=1,
+        max_length=200_000,
+        description="HTML body, a Jinja2 template (autoescaped).",
+    )
     text: str | None = Field(
-        default=None, description="Plain-text body; derived from the HTML body when omitted."
+        default=None,
+        max_length=200_000,
+        description="Plain-text body; derived from the HTML body when omitted.",
     )
 
 

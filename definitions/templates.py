@@ -3,7 +3,7 @@
 Templates are untrusted input: the sandbox blocks attribute tricks that reach Python internals,
 autoescaping keeps prospect data (a company called `<script>`) from becoming markup, and
 StrictUndefined turns a misspelt variable into an error at validation instead of a blank in a
-sent e-mail.
+sent e-mail, and `render_limits` bounds how long a render may run and how much it may write.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from definitions.model import ContentItem, EmailTemplate
+from definitions.render_limits import bounded_render
 
 
 def _none_as_blank(value: Any) -> Any:
@@ -57,10 +58,10 @@ def compile_error(source: str, *, html_body: bool = False) -> str | None:
 
 def render_email(template: EmailTemplate, context: dict[str, Any]) -> RenderedEmail:
     """Render subject, HTML body and plain-text body; raises jinja2.TemplateError."""
-    subject = _environment(False).from_string(template.subject).render(context)
-    body_html = _environment(True).from_string(template.body).render(context)
+    subject = bounded_render(_environment(False).from_string(template.subject), context)
+    body_html = bounded_render(_environment(True).from_string(template.body), context)
     if template.text is not None:
-        body_text = _environment(False).from_string(template.text).render(context)
+        body_text = bounded_render(_environment(False).from_string(template.text), context)
     else:
         body_text = html_to_text(body_html)
     # A subject is a header: a newline from prospect data must not start a new header.

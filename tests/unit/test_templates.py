@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
-from jinja2 import UndefinedError
+from jinja2 import TemplateError, UndefinedError
 from jinja2.exceptions import SecurityError
+from pydantic import ValidationError
 
 from definitions.model import ContentItem, EmailTemplate
+from definitions.render_limits import RenderLimitExceeded
 from definitions.templates import RenderedEmail, render_email, template_context
 
 LINK = "https://nurture.example/t/token"
@@ -109,3 +112,73 @@ def test_a_newline_in_prospect_data_cannot_start_a_new_header() -> None:
 def test_the_template_model_refuses_an_empty_subject() -> None:
     with pytest.raises(ValueError):
         EmailTemplate(subject="", body="<p>x</p>")
+
+
+# Known server-side template injection payloads (the PayloadsAllTheThings and HackTricks Jinja2
+# lists, written again here): each tries to reach Python's objects, globals, modules or the
+# file system. The sandbox must refuse every one.
+SSTI_PAYLOADS = [
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ ''.__class__.__base__.__subclasses__() }}",
+    "{{ ().__class__.__bases__[0].__subclasses__() }}",
+    "{{ [].__class__.__base__.__subclasses__() }}",
+    "{% for c in [].__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}",
+    "{{ self.__init__.__globals__ }}",
+    "{{ self._TemplateReference__context }}",
+    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    "{{ joiner.__init__.__globals__.os.popen('id').read() }}",
+    "{{ namespace.__init__.__globals__.os.popen('id').read() }}",
+    "{{ lipsum.__globals__['os'].popen('id').read() }}",
+    "{{ range.__init__.__globals__ }}",
+    "{{ ''|attr('__class__') }}",
+    "{{ ''|attr('\\x5f\\x5fclass\\x5f\\x5f') }}",
+    "{{ ''['__class__'] }}",
+    "{{ content['__class__'] }}",
+    "{{ prospect.__class__.__init__.__globals__ }}",
+    "{{ prospect.items.__self__.__class__ }}",
+    "{{ link.__class__.__mro__ }}",
+    "{{ '{0.__class__.__mro__}'.format(link) }}",
+    "{{ '{email.__class__.__mro__}'.format_map(prospect) }}",
+    "{{ prospect.attributes.update({'x': 1}) }}",
+    "{{ prospect.pop('email') }}",
+    "{% set x = prospect.setdefault('admin', true) %}{{ x }}",
+    "{{ content.__getattribute__('__class__') }}",
+    "{{ (1).__class__.__subclasses__() }}",
+    "{{ request.application.__globals__ }}",
+    "{{ config.items() }}",
+]
+
+
+@pytest.mark.parametrize("payload", SSTI_PAYLOADS)
+def test_known_template_injection_payloads_are_all_refused(payload: str) -> None:
+    content = _content(body=f"<p>{payload}</p>")
+
+    with pytest.raises(TemplateError):
+        _render(content, attributes={})
+
+
+def test_a_template_that_loops_too_long_is_stopped() -> None:
+    loops = (
+        "{% set many = range(100000) %}"
+        "{% for a in many %}{% for b in many %}{% for c in many %}{% endfor %}{% endfor %}"
+        "{% endfor %}"
+    )
+    started = time.monotonic()
+
+    with pytest.raises(RenderLimitExceeded, match="longer than"):
+        _render(_content(body=loops))
+    assert time.monotonic() - started < 5
+
+
+def test_a_template_that_writes_too_much_is_cut_off() -> None:
+    flood = (
+        "{% for a in range(100000) %}{% for b in range(100) %}xxxxxxxxxx{% endfor %}{% endfor %}"
+    )
+
+    with pytest.raises(RenderLimitExceeded, match="more than"):
+        _render(_content(body=flood))
+
+
+def test_a_huge_template_is_refused_by_the_model() -> None:
+    with pytest.raises(ValidationError, match="at most 200000 characters"):
+        _content(body="<p>" + "x" * 200_001 + "</p>")

@@ -73,6 +73,14 @@ def test_template_with_a_misspelt_variable_fails_at_validation() -> None:
     assert "frist_name" in error.message
 
 
+def test_template_that_loops_without_end_is_refused_at_validation() -> None:
+    loops = "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
+    text = edited('subject: "A1"', f'subject: "{loops}A1"')
+    [error] = errors_of(text)
+    assert error.path == "content[0].email"
+    assert "took longer than 0.5 s to render" in error.message
+
+
 def test_cycle_of_immediate_moves_with_no_wait() -> None:
     text = edited(
         "    steps: [{send: b1}, {wait: 2d}]", "    steps: [{send: b1}]\n    then: {rule: to-a}"

@@ -37,52 +37,57 @@ async def prospect_export(
         client=client, session=session, settings=settings, prospect_id=prospect_id
     )
     prospect = await session.get(ProspectRecord, prospect_id)
-    enrollments = list(
-        await session.exec(
-            select(Enrollment)
-            .where(Enrollment.prospect_id == prospect_id)
-            .order_by(col(Enrollment.enrolled_at))
-        )
+    enrollments = await _rows(
+        session, Enrollment, Enrollment.prospect_id == prospect_id, Enrollment.enrolled_at
     )
-    workflow_ids = [enrollment.workflow_id for enrollment in enrollments]
-    events = await session.exec(
-        select(EventRecord)
-        .where(EventRecord.prospect_id == prospect_id)
-        .order_by(col(EventRecord.occurred_at), col(EventRecord.id))
-    )
-    emails = await session.exec(
-        select(SentEmail)
-        .where(SentEmail.prospect_id == prospect_id)
-        .order_by(col(SentEmail.sent_at), col(SentEmail.key))
-    )
-    tasks = await session.exec(
-        select(SalesTask)
-        .where(SalesTask.prospect_id == prospect_id)
-        .order_by(col(SalesTask.created_at), col(SalesTask.id))
-    )
-    inbound = await session.exec(
-        select(InboundEmail)
-        .where(InboundEmail.prospect_id == prospect_id)
-        .order_by(col(InboundEmail.received_at), col(InboundEmail.id))
-    )
-    decisions = await session.exec(
-        select(DecisionRecord)
-        .where(col(DecisionRecord.workflow_id).in_(workflow_ids))
-        .order_by(col(DecisionRecord.workflow_id), col(DecisionRecord.seq))
-    )
+    workflow_ids = [row["workflow_id"] for row in enrollments]
     return {
         "format": EXPORT_FORMAT,
         "exported_at": datetime.now(UTC).isoformat(),
-        "prospect": _as_json(prospect) if prospect is not None else None,
-        "enrollments": [_as_json(row) for row in enrollments],
-        "events": [_as_json(row) for row in events],
-        "emails": [_as_json(row) for row in emails],
-        "tasks": [_as_json(row) for row in tasks],
-        "inbound_emails": [_as_json(row) for row in inbound],
-        "decisions": [_as_json(row) for row in decisions],
+        "prospect": prospect.model_dump(mode="json") if prospect is not None else None,
+        "enrollments": enrollments,
+        "events": await _rows(
+            session,
+            EventRecord,
+            EventRecord.prospect_id == prospect_id,
+            EventRecord.occurred_at,
+            EventRecord.id,
+        ),
+        "emails": await _rows(
+            session,
+            SentEmail,
+            SentEmail.prospect_id == prospect_id,
+            SentEmail.sent_at,
+            SentEmail.key,
+        ),
+        "tasks": await _rows(
+            session,
+            SalesTask,
+            SalesTask.prospect_id == prospect_id,
+            SalesTask.created_at,
+            SalesTask.id,
+        ),
+        "inbound_emails": await _rows(
+            session,
+            InboundEmail,
+            InboundEmail.prospect_id == prospect_id,
+            InboundEmail.received_at,
+            InboundEmail.id,
+        ),
+        "decisions": await _rows(
+            session,
+            DecisionRecord,
+            col(DecisionRecord.workflow_id).in_(workflow_ids),
+            DecisionRecord.workflow_id,
+            DecisionRecord.seq,
+        ),
         "timeline": timeline.model_dump(mode="json"),
     }
 
 
-def _as_json(row: SQLModel) -> dict[str, Any]:
-    return row.model_dump(mode="json")
+async def _rows(
+    session: AsyncSession, table: type[SQLModel], condition: Any, *order: Any
+) -> list[dict[str, Any]]:
+    """The rows of `table` that `condition` picks, in `order`, as JSON objects."""
+    rows = await session.exec(select(table).where(condition).order_by(*(col(c) for c in order)))
+    return [row.model_dump(mode="json") for row in rows]

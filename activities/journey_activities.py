@@ -1,8 +1,8 @@
 """The journey's activities: everything the workflow asks of the outside world.
 
 Each one is idempotent on the command's stable key, because Temporal retries activities and a
-replayed workflow may ask again: the second call finds the first call's row and returns its
-result instead of sending or creating anything twice.
+replayed workflow may ask again: the second call finds the first call's row (the outbox's, for
+an e-mail) and returns its result instead of sending or creating anything twice.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import projections, sending_policy
-from activities.mailer import compose_journey_email, deliver
+from activities.heartbeat import heartbeating
+from activities.mailer import compose_journey_email
 from activities.message_ids import message_id_for
+from activities.outbox_delivery import Envelope, deliver_once
 from nurture.db import Database
-from nurture.metrics import EMAILS_SENT
+from nurture.metrics import EMAILS_SENT, EMAILS_SUPPRESSED
 from nurture.settings import Settings
 from nurture.tables import SentEmail
 from workflows.contract import (
@@ -33,7 +35,12 @@ class JourneyActivities:
 
     @activity.defn(name=SEND_EMAIL_ACTIVITY)
     async def send_email(self, input: SendEmailInput) -> SendResult:
-        """Send one content e-mail unless the sending policy holds it back; answer what was done."""
+        """Send one content e-mail unless the sending policy or the suppression list holds it
+        back; answer what was done. Safe to run any number of times for one key."""
+        async with heartbeating():
+            return await self._send_email(input)
+
+    async def _send_email(self, input: SendEmailInput) -> SendResult:
         async with self._db.session() as session:
             sent = await projections.find_sent_email(session, key=input.key)
         if sent is not None:
@@ -54,25 +61,37 @@ class JourneyActivities:
         message_id = message_id_for(input.key, input.sender.from_address)
         try:
             message = compose_journey_email(input, settings=self._settings, message_id=message_id)
-            # No database transaction is held open while the SMTP server is talked to. If
-            # recording fails after a successful send, the retry sends again: at least once,
-            # never lost, and with the same Message-ID so the duplicate can be recognised.
-            await deliver(message, self._settings)
+            delivered = await deliver_once(
+                self._db,
+                self._settings,
+                envelope=Envelope(
+                    key=input.key,
+                    kind="journey",
+                    to_address=input.prospect.email,
+                    workflow_id=input.workflow_id,
+                    prospect_id=input.prospect.id,
+                ),
+                message=message,
+            )
         except ApplicationError as failure:
             # A transient failure keeps the reservation for the retry; a permanent one frees
             # the cap, since nothing reached the prospect.
             if failure.non_retryable:
                 await sending_policy.release(self._db, key=input.key)
             raise
+        if delivered.state == "suppressed":
+            await sending_policy.release(self._db, key=input.key)
+            EMAILS_SUPPRESSED.labels(journey=input.journey_id).inc()
+            return SendResult(status="dropped", reason=delivered.detail)
         row = SentEmail(
             key=input.key,
-            message_id=message_id,
+            message_id=delivered.message_id,
             workflow_id=input.workflow_id,
             prospect_id=input.prospect.id,
             journey_id=input.journey_id,
             content_id=input.content.id,
             to_address=input.prospect.email,
-            subject=str(message["Subject"]),
+            subject=delivered.subject,
             reason=input.reason,
             sent_at=input.at,
         )
@@ -80,7 +99,14 @@ class JourneyActivities:
             await projections.record_sent_email(session, row=row)
         EMAILS_SENT.labels(journey=input.journey_id).inc()
         await sending_policy.release(self._db, key=input.key)
-        return SendResult(status="sent", message_id=message_id, subject=row.subject)
+        uncertain = delivered.state == "uncertain"
+        return SendResult(
+            status="sent",
+            message_id=delivered.message_id,
+            subject=delivered.subject,
+            uncertain=uncertain,
+            reason=delivered.detail if uncertain else None,
+        )
 
     @activity.defn(name=RECORD_PROJECTION_ACTIVITY)
     async def record_projection(self, input: RecordProjectionInput) -> None:

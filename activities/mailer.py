@@ -1,10 +1,6 @@
-"""Building journey e-mails and handing them to the SMTP server.
+"""Building journey e-mails: rendered content, signed links, and headers no data can forge.
 
-Failures are sorted by what a retry could change. A permanent (5xx) refusal of the recipient
-will not change, so it is a non-retryable `AddressRejected` the workflow can act on (mark the
-prospect undeliverable). A 5xx about *us* (bad login, refused sender) is non-retryable too,
-but typed apart so a configuration mistake never marks prospects undeliverable. Everything
-else (4xx, disconnects, timeouts) is raised as is and retried by Temporal with backoff.
+Handing them to the SMTP server, once, is `activities.outbox_delivery`'s job.
 """
 
 from __future__ import annotations
@@ -13,7 +9,6 @@ from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate
 
-import aiosmtplib
 from jinja2 import TemplateError
 from temporalio.exceptions import ApplicationError
 
@@ -21,14 +16,7 @@ from definitions.settings import Sender
 from definitions.templates import RenderedEmail, render_email, template_context
 from nurture.links import make_click_token, make_unsubscribe_token, tracked_link, unsubscribe_link
 from nurture.settings import Settings
-from workflows.contract import (
-    ADDRESS_REJECTED,
-    RECIPIENT_DEFERRED,
-    SMTP_AUTH_FAILED,
-    SMTP_REFUSED,
-    TEMPLATE_ERROR,
-    SendEmailInput,
-)
+from workflows.contract import TEMPLATE_ERROR, SendEmailInput
 
 
 def build_message(
@@ -102,70 +90,4 @@ def compose_journey_email(
             "X-Nurture-Prospect": input.prospect.id,
             "X-Nurture-Content": input.content.id,
         },
-    )
-
-
-async def deliver(message: EmailMessage, settings: Settings) -> None:
-    try:
-        refused, _ = await aiosmtplib.send(
-            message,
-            hostname=settings.smtp_host,
-            port=settings.smtp_port,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-            # Explicit either way: aiosmtplib's default would upgrade only when offered, so a
-            # stripped STARTTLS advertisement would silently send credentials in clear.
-            use_tls=settings.smtp_tls == "implicit",
-            start_tls=settings.smtp_tls == "starttls",
-            timeout=settings.smtp_timeout_seconds,
-        )
-    except aiosmtplib.SMTPException as error:
-        failure = smtp_failure(error)
-        if failure is None:
-            raise
-        raise failure from error
-    # With several recipients the server may accept some and refuse others without an error.
-    if refused:
-        raise refusal_failure({address: (r.code, r.message) for address, r in refused.items()})
-
-
-def smtp_failure(error: aiosmtplib.SMTPException) -> ApplicationError | None:
-    """The non-retryable failure an SMTP error amounts to, or None to let it be retried."""
-    if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
-        return refusal_failure({r.recipient: (r.code, r.message) for r in error.recipients})
-    if not isinstance(error, aiosmtplib.SMTPResponseException) or error.code < 500:
-        return None
-    if isinstance(error, aiosmtplib.SMTPAuthenticationError):
-        return ApplicationError(
-            f"the SMTP server refused our login: {error.code} {error.message}",
-            type=SMTP_AUTH_FAILED,
-            non_retryable=True,
-        )
-    if isinstance(
-        error,
-        aiosmtplib.SMTPSenderRefused
-        | aiosmtplib.SMTPHeloError
-        | aiosmtplib.SMTPConnectResponseError,
-    ):
-        return ApplicationError(
-            f"the SMTP server refused us: {error.code} {error.message}",
-            type=SMTP_REFUSED,
-            non_retryable=True,
-        )
-    # A 5xx to RCPT or DATA of a one-recipient message is a permanent no for that recipient.
-    return _address_rejected(f"{error.code} {error.message}")
-
-
-def refusal_failure(refused: Mapping[str, tuple[int, str]]) -> ApplicationError:
-    """The failure for refused recipients: permanent if any refusal is, else retryable."""
-    replies = {address: f"{code} {text}" for address, (code, text) in refused.items()}
-    summary = "; ".join(f"{address}: {reply}" for address, reply in replies.items())
-    if any(code >= 500 for code, _ in refused.values()):
-        return _address_rejected(summary, replies)
-    return ApplicationError(f"recipient deferred: {summary}", replies, type=RECIPIENT_DEFERRED)
-
-
-def _address_rejected(reply: str, *details: object) -> ApplicationError:
-    return ApplicationError(
-        f"recipient rejected: {reply}", *details, type=ADDRESS_REJECTED, non_retryable=True
     )

@@ -1,8 +1,9 @@
 """Activities of the sales hand-off: tasks, their escalations, and the right person's journey.
 
-Idempotent like every activity here: a task is found by its id (derived from the command key)
-and each notice about it is remembered on the row by its command key, so a retry after a crash
-neither creates a second task nor e-mails anyone twice for the same step.
+Idempotent like every activity here: a task is found by its id (derived from the command key),
+each escalation step is remembered on the row by its command key before anyone is told, and
+every notice goes through the outbox under a key of its own, so a retry after a crash neither
+creates a second task, nor picks a second assignee, nor e-mails anyone twice for the same step.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
 from activities.assignment import choose_assignee
-from activities.mailer import build_message, deliver
+from activities.heartbeat import heartbeating
+from activities.mailer import build_message
 from activities.message_ids import message_id_for
+from activities.outbox_delivery import Envelope, deliver_once
 from activities.tasks import (
     insert_task,
     notification_email,
     notification_recipient,
-    remove_task,
     task_row,
 )
 from definitions.model import JourneyDefinition
@@ -61,11 +63,22 @@ class SalesActivities:
     @activity.defn(name=CREATE_TASK_ACTIVITY)
     async def create_task(self, input: CreateTaskInput) -> TaskAssignment:
         """Create a sales task, pick its assignee, e-mail them, and say who it is."""
+        async with heartbeating():
+            row, inserted = await self._task_row(input)
+            # Every attempt notifies: the outbox sends the notice once, so an attempt that died
+            # between creating the task and e-mailing about it is completed by the next.
+            await self._notify(row, to=row.assignee, key=row.key, sender=input.sender)
+        if inserted:
+            TASKS_CREATED.labels(journey=input.journey_id, kind=input.task.task_kind).inc()
+        return TaskAssignment(task_id=row.id, assignee=row.assignee)
+
+    async def _task_row(self, input: CreateTaskInput) -> tuple[SalesTask, bool]:
+        """The task of this command, created by the first attempt; True if this one did."""
         task_id = input.task.task_id
         async with self._db.session() as session:
             existing = await session.get(SalesTask, task_id)
             if existing is not None:
-                return TaskAssignment(task_id=task_id, assignee=existing.assignee)
+                return existing, False
             assignee = await choose_assignee(
                 session,
                 journey_id=input.journey_id,
@@ -74,50 +87,57 @@ class SalesActivities:
                 requested=input.task.assignee,
             )
             row = task_row(input, task_id=task_id, assignee=assignee)
-            inserted = await insert_task(session, row=row)
-        # Known limitation until the outbox exists: only the call that inserted the row
-        # notifies. A transient SMTP failure removes the row so the retry redoes both; a crash
-        # between the insert and the send loses the notification (the task itself stays).
-        if inserted:
-            try:
-                await self._notify(row, to=row.assignee, key=row.key, sender=input.sender)
-            except Exception:
-                async with self._db.session() as session:
-                    await remove_task(session, task_id=row.id)
-                raise
-            TASKS_CREATED.labels(journey=input.journey_id, kind=input.task.task_kind).inc()
-        return TaskAssignment(task_id=task_id, assignee=assignee)
+            if await insert_task(session, row=row):
+                return row, True
+        async with self._db.session() as session:
+            winner = await session.get(SalesTask, task_id)
+        if winner is None:  # pragma: no cover - the insert lost to this very row
+            raise RuntimeError(f"task {task_id} vanished")
+        return winner, False
 
     @activity.defn(name=ESCALATE_TASK_ACTIVITY)
     async def escalate_task(self, input: EscalateTaskInput) -> TaskAssignment:
-        """Run one escalation step on an overdue task; returns who holds the task afterwards."""
+        """Run one escalation step on an overdue task; returns who holds the task afterwards.
+
+        The step (and whom it notifies) is recorded on the task before the e-mail goes out, so
+        a retry repeats the e-mail through the outbox instead of choosing someone else again.
+        """
         command = input.command
         async with self._db.session() as session:
             row = await session.get(SalesTask, command.task_id)
-            if row is None or row.status == "closed" or _noticed(row, command.key):
+            if row is None or row.status == "closed":
                 return TaskAssignment(
                     task_id=command.task_id, assignee=row.assignee if row else None
                 )
-            row.sla_breached = True
-            to = row.assignee
-            if command.action == "notify_manager" and input.queue is not None:
-                to = input.queue.manager
-            elif command.action == "reassign":
-                to = await choose_assignee(
-                    session,
-                    journey_id=input.journey_id,
-                    queue=input.queue,
-                    prospect=input.prospect,
-                    exclude=row.assignee,
-                )
-                row.assignee = to
-            session.add(row)
-            await session.commit()
-            await session.refresh(row)
-        await self._notify(
-            row, to=to, key=command.key, sender=input.sender, headline=_HEADLINES[command.action]
-        )
-        await self._remember_notice(row.id, command.key, command.action, to)
+            notice = _notice(row, command.key)
+            if notice is None:
+                row.sla_breached = True
+                to = row.assignee
+                if command.action == "notify_manager" and input.queue is not None:
+                    to = input.queue.manager
+                elif command.action == "reassign":
+                    to = await choose_assignee(
+                        session,
+                        journey_id=input.journey_id,
+                        queue=input.queue,
+                        prospect=input.prospect,
+                        exclude=row.assignee,
+                    )
+                    row.assignee = to
+                _remember_notice(row, key=command.key, action=command.action, to=to)
+                session.add(row)
+                await session.commit()
+                await session.refresh(row)
+            else:
+                to = notice.get("to")
+        async with heartbeating():
+            await self._notify(
+                row,
+                to=to,
+                key=command.key,
+                sender=input.sender,
+                headline=_HEADLINES[command.action],
+            )
         return TaskAssignment(task_id=row.id, assignee=row.assignee)
 
     @activity.defn(name=NOTIFY_REASSIGNED_ACTIVITY)
@@ -125,16 +145,21 @@ class SalesActivities:
         command = input.command
         async with self._db.session() as session:
             row = await session.get(SalesTask, command.task_id)
-        if row is None or _noticed(row, command.key):
-            return
-        await self._notify(
-            row,
-            to=command.assignee,
-            key=command.key,
-            sender=input.sender,
-            headline=_HEADLINES["reassigned"],
-        )
-        await self._remember_notice(row.id, command.key, "reassigned", command.assignee)
+            if row is None:
+                return
+            if _notice(row, command.key) is None:
+                _remember_notice(row, key=command.key, action="reassigned", to=command.assignee)
+                session.add(row)
+                await session.commit()
+                await session.refresh(row)
+        async with heartbeating():
+            await self._notify(
+                row,
+                to=command.assignee,
+                key=command.key,
+                sender=input.sender,
+                headline=_HEADLINES["reassigned"],
+            )
 
     @activity.defn(name=ENROLL_CONTACT_ACTIVITY)
     async def enroll_contact(self, input: EnrollContactInput) -> str:
@@ -190,33 +215,41 @@ class SalesActivities:
         headline: str = "New lead for you",
     ) -> None:
         base_url = self._settings.public_base_url.rstrip("/")
+        recipient = notification_recipient(to, sales_inbox=self._settings.sales_inbox)
         message = build_message(
             rendered=notification_email(
                 row=row, task_url=f"{base_url}/tasks/{row.id}", headline=headline
             ),
             sender=sender,
-            to=notification_recipient(to, sales_inbox=self._settings.sales_inbox),
+            to=recipient,
             message_id=message_id_for(f"{key}/notification", sender.from_address),
             headers={"X-Nurture-Task": row.id, "X-Nurture-Journey": row.journey_id},
         )
         try:
-            await deliver(message, self._settings)
+            await deliver_once(
+                self._db,
+                self._settings,
+                envelope=Envelope(
+                    key=f"{key}/notification",
+                    kind="task_notice",
+                    to_address=recipient,
+                    workflow_id=row.workflow_id,
+                    prospect_id=row.prospect_id,
+                    # A notice goes to a salesperson, not to the prospect on the list.
+                    suppressible=False,
+                ),
+                message=message,
+            )
         except ApplicationError as error:
             if not error.non_retryable:
                 raise
             # Retrying cannot deliver it, and the task is real: keep it, visible in the UI.
             activity.logger.warning("notice about task %s not delivered: %s", row.id, error)
 
-    async def _remember_notice(self, task_id: str, key: str, action: str, to: str | None) -> None:
-        async with self._db.session() as session:
-            row = await session.get(SalesTask, task_id)
-            if row is None:
-                return
-            notice: dict[str, Any] = {"key": key, "action": action, "to": to}
-            row.notices = [*row.notices, notice]
-            session.add(row)
-            await session.commit()
+
+def _notice(row: SalesTask, key: str) -> dict[str, Any] | None:
+    return next((notice for notice in row.notices if notice.get("key") == key), None)
 
 
-def _noticed(row: SalesTask, key: str) -> bool:
-    return any(notice.get("key") == key for notice in row.notices)
+def _remember_notice(row: SalesTask, *, key: str, action: str, to: str | None) -> None:
+    row.notices = [*row.notices, {"key": key, "action": action, "to": to}]

@@ -72,13 +72,6 @@ async def insert_task(session: AsyncSession, *, row: SalesTask) -> bool:
     return True
 
 
-async def remove_task(session: AsyncSession, *, task_id: str) -> None:
-    row = await session.get(SalesTask, task_id)
-    if row is not None:
-        await session.delete(row)
-        await session.commit()
-
-
 def notification_recipient(assignee: str | None, *, sales_inbox: str) -> str:
     """The assignee when it is an address; a queue or a name goes to the shared inbox."""
     return assignee if assignee and "@" in assignee else sales_inbox

@@ -20,6 +20,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.schemas import as_utc
+from api.suppressing import suppress_for_events
 from nurture.db import Database
 from nurture.metrics import count_events_received
 from nurture.tables import Enrollment, EventRecord, ProspectRecord
@@ -106,6 +107,7 @@ async def deliver_events(
 
     deliveries = await _record(db, stamped)
     count_events_received(event.type for event in stamped)
+    await suppress_for_events(db, [delivery.event for delivery in deliveries])
     journeys = await _active_workflows(db, prospect_ids)
     if only_workflow is not None:
         journeys = {

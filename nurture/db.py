@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from nurture import migrations, tables  # noqa: F401  (importing tables registers them)
+from nurture import migrations, schema  # noqa: F401  (importing the schema registers it)
 
 
 def create_engine(database_url: str) -> AsyncEngine:

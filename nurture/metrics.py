@@ -43,6 +43,26 @@ ERRORS = Counter(
     ["where"],
     registry=REGISTRY,
 )
+EMAILS_UNCERTAIN = Counter(
+    "nurture_emails_uncertain",
+    "E-mails whose delivery attempt ended during DATA, so they may or may not have arrived.",
+    ["kind"],
+    registry=REGISTRY,
+)
+SMTP_ALERTS = Counter(
+    "nurture_smtp_alerts",
+    "SMTP refusals of us (auth, policy 5.7.x, sender): nothing is sent until a person fixes it.",
+    ["kind"],
+    registry=REGISTRY,
+)
+EMAILS_SUPPRESSED = Counter(
+    "nurture_emails_suppressed",
+    "E-mails not sent because the address is on the suppression list.",
+    ["journey"],
+    registry=REGISTRY,
+)
+for _kind in ("auth", "policy", "refused_us"):
+    SMTP_ALERTS.labels(kind=_kind)
 # Shown from the start, at 0, so an alert on its rate has a series to watch.
 ERRORS.labels(where="api")
 

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
         default=False, description="Deprecated: the same as smtp_tls=starttls."
     )
     smtp_timeout_seconds: float = 30.0
+    uncertain_sends: Literal["assume_sent", "resend"] = Field(
+        default="assume_sent",
+        description="An e-mail whose connection was lost during DATA: never resend, or resend.",
+    )
 
     sales_inbox: str = Field(
         default="sales@localhost",

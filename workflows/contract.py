@@ -98,6 +98,9 @@ class SendResult(BaseModel):
     reason: str | None = None
     # The subject as rendered and sent, for the audit timeline (None from older workers).
     subject: str | None = None
+    # `sent`, but the connection was lost during DATA: it may not have arrived (`reason` says
+    # why). By the outbox's policy it is not sent again.
+    uncertain: bool = False
 
 
 class MigrateInput(BaseModel):

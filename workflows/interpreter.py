@@ -288,9 +288,16 @@ def apply_send_result(
     result: SendResult,
     now: datetime,
 ) -> tuple[JourneyState, Outcome]:
-    """The sending policy held an e-mail back: it was not sent; defer or drop it, as told."""
+    """The sending policy held an e-mail back: it was not sent; defer or drop it, as told.
+
+    An e-mail sent with an uncertain fate is recorded as such, so the timeline says it may
+    not have arrived."""
     if result.status == "sent":
-        return state, Outcome()
+        if not result.uncertain:
+            return state, Outcome()
+        turn = Turn.begin(definition, state, now)
+        turn.decide("send", f"{command.content_id!r} may not have arrived: {result.reason}")
+        return turn.outcome()
     turn = Turn.begin(definition, state, now)
     turn.state.sent = [message for message in turn.state.sent if message.key != command.key]
     because = result.reason or "the sending policy"

@@ -73,6 +73,9 @@ _PATIENT_RETRY = RetryPolicy(
     non_retryable_error_types=sorted(PERMANENT_SEND_FAILURES),
 )
 _ACTIVITY_TIMEOUT = timedelta(minutes=2)
+# Activities that talk to SMTP heartbeat (activities/heartbeat.py): a worker killed mid-send is
+# noticed after this long and the send retried elsewhere, instead of after _ACTIVITY_TIMEOUT.
+_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -237,6 +240,7 @@ class ProspectJourneyWorkflow:
             argument,
             result_type=TaskAssignment,
             start_to_close_timeout=_ACTIVITY_TIMEOUT,
+            heartbeat_timeout=_HEARTBEAT_TIMEOUT,
             retry_policy=_PATIENT_RETRY,
             summary=summary,
         )
@@ -278,6 +282,7 @@ class ProspectJourneyWorkflow:
                 ),
                 result_type=SendResult,
                 start_to_close_timeout=_ACTIVITY_TIMEOUT,
+                heartbeat_timeout=_HEARTBEAT_TIMEOUT,
                 retry_policy=_PATIENT_RETRY,
                 summary=f"send {command.content_id}",
             )

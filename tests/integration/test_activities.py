@@ -18,6 +18,7 @@ from nurture.db import Database
 from nurture.links import LinkToken, read_token
 from nurture.settings import Settings
 from nurture.smtp_sink import MailSink
+from nurture.suppressions import suppress
 from nurture.tables import (
     DecisionRecord,
     Enrollment,
@@ -159,6 +160,44 @@ async def test_a_recipient_refused_with_550_is_a_non_retryable_address_rejection
     assert caught.value.non_retryable
     assert "no such user" in str(caught.value)
     assert await table_rows(database, SentEmail) == []
+
+
+async def test_an_address_on_the_suppression_list_is_dropped_inside_the_send(
+    journey_activities: JourneyActivities, smtp_sink: MailSink, database: Database
+) -> None:
+    # The journey decided to send before it heard of the unsubscribe (another journey did).
+    async with database.session() as session:
+        await suppress(session, address=PROSPECT.email, reason="unsubscribed", source="test", at=AT)
+
+    result = await journey_activities.send_email(_send_input())
+
+    assert result.status == "dropped"
+    assert "address suppressed (unsubscribed" in (result.reason or "")
+    await asyncio.sleep(0.2)
+    assert smtp_sink.messages == []
+    assert await table_rows(database, SentEmail) == []
+    # Nothing left the building, so the frequency cap has its place back.
+    assert await table_rows(database, SendReservation) == []
+
+
+async def test_prospect_data_cannot_inject_headers_or_recipients(
+    journey_activities: JourneyActivities, smtp_sink: MailSink
+) -> None:
+    hostile = PROSPECT.model_copy(
+        update={
+            "first_name": "Ada\r\nBcc: eve@evil.example",
+            "company": "Acme\nX-Injected: 1\r\n\r\n<b>body</b>",
+        }
+    )
+    send = _send_input().model_copy(update={"prospect": hostile})
+
+    await journey_activities.send_email(send)
+
+    [caught] = await smtp_sink.wait_for(1)
+    assert caught.rcpt_tos == (PROSPECT.email,)
+    names = {name.lower() for name in caught.message}
+    assert not names & {"bcc", "x-injected"}
+    assert caught.message["Subject"] == "The buyer's guide for Acme X-Injected: 1 <b>body</b>"
 
 
 async def test_a_template_that_fails_to_render_is_a_non_retryable_error(

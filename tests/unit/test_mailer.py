@@ -4,16 +4,10 @@ import re
 from email.message import EmailMessage
 from typing import Any
 
-import aiosmtplib
-import pytest
-from aiosmtplib import SMTPResponse
-from temporalio.exceptions import ApplicationError
-
 from activities import mailer
 from activities.message_ids import message_id_for, task_id_for
 from definitions.settings import Sender
 from definitions.templates import RenderedEmail
-from nurture.settings import Settings
 
 RENDERED = RenderedEmail(subject="Your guide", html="<p>Hello</p>", text="Hello\n")
 SENDER = Sender.model_validate(
@@ -83,82 +77,3 @@ def test_a_newline_in_a_header_value_cannot_inject_a_header() -> None:
     assert message["Subject"] == "Hi Bcc: all@example.com"
     head = message.as_string().split("\n\n", 1)[0]
     assert not any(line.startswith("Bcc:") for line in head.splitlines())
-
-
-def _refused(code: int) -> aiosmtplib.SMTPRecipientsRefused:
-    return aiosmtplib.SMTPRecipientsRefused(
-        [aiosmtplib.SMTPRecipientRefused(code, "no such user", "ada@example.com")]
-    )
-
-
-@pytest.mark.parametrize(
-    ("error", "failure_type"),
-    [
-        (_refused(550), "AddressRejected"),
-        (aiosmtplib.SMTPRecipientRefused(553, "bad mailbox", "x@example.com"), "AddressRejected"),
-        (aiosmtplib.SMTPDataError(554, "rejected"), "AddressRejected"),
-        (aiosmtplib.SMTPAuthenticationError(535, "bad credentials"), "SmtpAuthFailed"),
-        (aiosmtplib.SMTPSenderRefused(550, "not allowed", "anna@acme.example"), "SmtpRefused"),
-    ],
-)
-def test_permanent_smtp_errors_become_non_retryable_failures(
-    error: aiosmtplib.SMTPException, failure_type: str
-) -> None:
-    failure = mailer.smtp_failure(error)
-
-    assert failure is not None
-    assert failure.type == failure_type
-    assert failure.non_retryable
-
-
-@pytest.mark.parametrize(
-    "error",
-    [
-        aiosmtplib.SMTPServerDisconnected("gone"),
-        aiosmtplib.SMTPReadTimeoutError("slow"),
-        aiosmtplib.SMTPDataError(451, "try later"),
-        aiosmtplib.SMTPAuthenticationError(454, "temporary auth failure"),
-    ],
-)
-def test_transient_smtp_errors_are_left_to_the_retry_policy(
-    error: aiosmtplib.SMTPException,
-) -> None:
-    assert mailer.smtp_failure(error) is None
-
-
-def test_a_temporary_recipient_refusal_stays_retryable() -> None:
-    failure = mailer.smtp_failure(_refused(450))
-
-    assert failure is not None
-    assert failure.type == "RecipientDeferred"
-    assert not failure.non_retryable
-
-
-async def test_deliver_checks_recipients_refused_without_an_exception(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # aiosmtplib returns partly refused recipients instead of raising.
-    async def partly_refused(*_: Any, **__: Any) -> tuple[dict[str, SMTPResponse], str]:
-        return {"ada@example.com": SMTPResponse(550, "5.1.1 no such user")}, "250 OK"
-
-    monkeypatch.setattr(aiosmtplib, "send", partly_refused)
-
-    with pytest.raises(ApplicationError) as caught:
-        await mailer.deliver(_build(), Settings(_env_file=None))
-
-    assert caught.value.type == "AddressRejected"
-    assert caught.value.non_retryable
-    assert "no such user" in str(caught.value)
-
-
-async def test_deliver_maps_a_raised_auth_failure(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def auth_fails(*_: Any, **__: Any) -> tuple[dict[str, SMTPResponse], str]:
-        raise aiosmtplib.SMTPAuthenticationError(535, "5.7.8 bad credentials")
-
-    monkeypatch.setattr(aiosmtplib, "send", auth_fails)
-
-    with pytest.raises(ApplicationError) as caught:
-        await mailer.deliver(_build(), Settings(_env_file=None))
-
-    assert caught.value.type == "SmtpAuthFailed"
-    assert isinstance(caught.value.__cause__, aiosmtplib.SMTPAuthenticationError)

@@ -9,7 +9,7 @@ from typing import Any
 import aiosmtplib
 import pytest
 
-from activities import mailer
+from activities.smtp_transaction import transmit
 from nurture.settings import Settings
 from nurture.smtp_sink import MailSink
 
@@ -21,6 +21,10 @@ def _message() -> EmailMessage:
     return message
 
 
+async def _nothing() -> None:
+    return None
+
+
 def _settings(sink: MailSink, **tls: Any) -> Settings:
     return Settings(
         _env_file=None, smtp_host=sink.host, smtp_port=sink.port, smtp_timeout_seconds=5, **tls
@@ -28,7 +32,7 @@ def _settings(sink: MailSink, **tls: Any) -> Settings:
 
 
 async def test_plain_smtp_delivers(smtp_sink: MailSink) -> None:
-    await mailer.deliver(_message(), _settings(smtp_sink, smtp_tls="none"))
+    await transmit(_message(), settings=_settings(smtp_sink, smtp_tls="none"), before_data=_nothing)
 
     assert [mail.message["Subject"] for mail in await smtp_sink.wait_for(1)] == ["Hi"]
 
@@ -38,13 +42,15 @@ async def test_starttls_is_required_not_opportunistic(
     smtp_sink: MailSink, tls: dict[str, Any]
 ) -> None:
     with pytest.raises(aiosmtplib.SMTPException, match="STARTTLS extension not supported"):
-        await mailer.deliver(_message(), _settings(smtp_sink, **tls))
+        await transmit(_message(), settings=_settings(smtp_sink, **tls), before_data=_nothing)
 
     assert smtp_sink.messages == []
 
 
 async def test_implicit_tls_handshakes_before_any_smtp(smtp_sink: MailSink) -> None:
     with pytest.raises(aiosmtplib.SMTPException):
-        await mailer.deliver(_message(), _settings(smtp_sink, smtp_tls="implicit"))
+        await transmit(
+            _message(), settings=_settings(smtp_sink, smtp_tls="implicit"), before_data=_nothing
+        )
 
     assert smtp_sink.messages == []

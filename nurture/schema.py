@@ -1,0 +1,11 @@
+"""Every table module, imported so `SQLModel.metadata` knows the whole schema.
+
+`create_all` (tests, benchmarks) and Alembic's autogenerate compare against that metadata, so
+a table whose module nobody happened to import yet would be missing from both.
+"""
+
+from __future__ import annotations
+
+from nurture import outbox, suppressions, tables, webhook_deliveries
+
+__all__ = ["outbox", "suppressions", "tables", "webhook_deliveries"]

@@ -14,11 +14,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, status
-from sqlmodel import col, select
+from fastapi.exceptions import RequestValidationError
+from sqlmodel import col, false, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
-from api.delivery import Delivery, deliver_events
+from api.auth import Principal, PrincipalDep
+from api.delivery import Delivery, UnknownProspects, deliver_events
 from api.deps import DatabaseDep, SessionDep, TemporalDep
 from api.task_history import prospect_history
 from api.task_schemas import OutcomeIn, ReassignIn, TaskActionOut, TaskDetailOut, TaskOut
@@ -42,6 +44,7 @@ def task_out(task: SalesTask) -> TaskOut:
 @router.get("")
 async def list_tasks(
     session: SessionDep,
+    principal: PrincipalDep,
     assignee: str | None = None,
     status_: str | None = Query(
         default=None, alias="status", description="open, in_progress or closed"
@@ -53,7 +56,11 @@ async def list_tasks(
     ),
     limit: int = Query(default=100, ge=1, le=1000),
 ) -> list[TaskOut]:
+    """Tasks, filtered; a salesperson's key lists only their own (a manager's, all)."""
     statement = select(SalesTask)
+    if not principal.sees_all_tasks:
+        mine = SalesTask.assignee == principal.user if principal.user else false()
+        statement = statement.where(mine)
     for column, value in (
         (SalesTask.assignee, assignee),
         (SalesTask.status, status_),
@@ -69,9 +76,9 @@ async def list_tasks(
 
 
 @router.get("/{task_id}", responses=_UNKNOWN)
-async def get_task(task_id: str, session: SessionDep) -> TaskDetailOut:
+async def get_task(task_id: str, session: SessionDep, principal: PrincipalDep) -> TaskDetailOut:
     """One task with the prospect's full history, the BANT fields and the allowed outcomes."""
-    task = await _task(session, task_id)
+    task = await _task(session, task_id, seen_by=principal)
     history, scores = await prospect_history(
         session, prospect_id=task.prospect_id, workflow_id=task.workflow_id
     )
@@ -87,31 +94,40 @@ async def get_task(task_id: str, session: SessionDep) -> TaskDetailOut:
 
 @router.post("/{task_id}/outcome", responses={**_UNKNOWN, **_CLOSED})
 async def record_outcome(
-    task_id: str, body: OutcomeIn, db: DatabaseDep, temporal: TemporalDep
+    task_id: str, body: OutcomeIn, db: DatabaseDep, temporal: TemporalDep, principal: PrincipalDep
 ) -> TaskActionOut:
     """Record what happened; the journey that created the task decides what follows."""
-    return await record_task_outcome(db, temporal, task_id=task_id, body=body)
+    return await record_task_outcome(db, temporal, task_id=task_id, body=body, seen_by=principal)
 
 
 async def record_task_outcome(
-    db: Database, temporal: Client, *, task_id: str, body: OutcomeIn
+    db: Database, temporal: Client, *, task_id: str, body: OutcomeIn, seen_by: Principal
 ) -> TaskActionOut:
     """The one way an outcome is recorded, for the API and the UI's outcome buttons alike.
 
     On the task row first, then as a `sales_outcome` event to the journey. Raises HTTPException
-    404, 409 (closed), 422 (a date in the past) or 503 (recorded, not yet applied).
+    404 (also for a task `seen_by` may not see), 409 (closed), 422 (a date in the past) or 503
+    (recorded, not yet applied).
     """
     now = datetime.now(UTC)
     until = body.until or (now.date() + _whole_days(body.after) if body.after else None)
     if until is not None and until < now.date():
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"`until` {until} lies in the past"
+        # The shape of every other invalid field (the OpenAPI document promises it for 422).
+        raise RequestValidationError(
+            [
+                {
+                    "type": "value_error",
+                    "loc": ("body", "until" if body.until else "after"),
+                    "msg": f"`until` {until} lies in the past",
+                    "input": str(body.until or body.after),
+                }
+            ]
         )
     data = body.model_dump(mode="json", exclude={"id", "after"}, exclude_none=True)
     data.update(task_id=task_id, **({"until": until.isoformat()} if until else {}))
     event_id = body.id or f"outcome:{task_id}:{_digest(data)}"
     async with db.session() as session:
-        task = await _task(session, task_id)
+        task = await _task(session, task_id, seen_by=seen_by)
         duplicate = await session.get(EventRecord, event_id) is not None
         if not duplicate:
             if task.status == "closed":
@@ -130,11 +146,11 @@ async def record_task_outcome(
 
 @router.post("/{task_id}/reassign", responses={**_UNKNOWN, **_CLOSED})
 async def reassign(
-    task_id: str, body: ReassignIn, db: DatabaseDep, temporal: TemporalDep
+    task_id: str, body: ReassignIn, db: DatabaseDep, temporal: TemporalDep, principal: PrincipalDep
 ) -> TaskActionOut:
     """Pass the task to someone else; they are e-mailed and get the full SLA from now."""
     async with db.session() as session:
-        task = await _task(session, task_id)
+        task = await _task(session, task_id, seen_by=principal)
         if task.status == "closed":
             raise HTTPException(status.HTTP_409_CONFLICT, f"task {task_id} is closed")
         if task.assignee == body.assignee:
@@ -151,9 +167,10 @@ async def reassign(
     return _answer(task, delivery)
 
 
-async def _task(session: AsyncSession, task_id: str) -> SalesTask:
+async def _task(session: AsyncSession, task_id: str, *, seen_by: Principal) -> SalesTask:
     task = await session.get(SalesTask, task_id)
-    if task is None:
+    # Another salesperson's task is "unknown" too: a 403 would confirm that it exists.
+    if task is None or not seen_by.may_see_task(task.assignee):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown task {task_id!r}")
     return task
 
@@ -182,11 +199,19 @@ async def _deliver(
     event_id: str,
     event_type: str,
     data: Mapping[str, object],
-) -> Delivery:
+) -> Delivery | None:
+    if not task.workflow_id:
+        # A review task (an inbound e-mail for a person to read) belongs to no journey: its
+        # outcome or new assignee is recorded on the task alone.
+        return None
     event = PROSPECT_EVENT.validate_python(
         {"id": event_id, "prospect_id": task.prospect_id, "type": event_type, "data": data}
     )
-    [delivery] = await deliver_events(db, temporal, [event], only_workflow=task.workflow_id)
+    try:
+        [delivery] = await deliver_events(db, temporal, [event], only_workflow=task.workflow_id)
+    except UnknownProspects:
+        # The prospect was erased (the task is kept, pseudonymised, for the reports).
+        return None
     if delivery.failed:
         # Recorded, not applied: the same request again re-delivers it (same event id).
         raise HTTPException(
@@ -197,7 +222,9 @@ async def _deliver(
     return delivery
 
 
-def _answer(task: SalesTask, delivery: Delivery) -> TaskActionOut:
+def _answer(task: SalesTask, delivery: Delivery | None) -> TaskActionOut:
+    if delivery is None:
+        return TaskActionOut(task=task_out(task), event_id="", duplicate=False, delivered_to=[])
     return TaskActionOut(
         task=task_out(task),
         event_id=delivery.event.id,

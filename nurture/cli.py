@@ -274,6 +274,7 @@ async def _import(rows: list[Row], journey: str, api_url: str, batch_size: int) 
     import httpx
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    from nurture.cli_keys import api_headers
     from nurture.importer import import_rows
 
     columns = (
@@ -282,7 +283,7 @@ async def _import(rows: list[Row], journey: str, api_url: str, batch_size: int) 
         MofNCompleteColumn(),
         TimeRemainingColumn(),
     )
-    async with httpx.AsyncClient(base_url=api_url) as client:
+    async with httpx.AsyncClient(base_url=api_url, headers=api_headers()) as client:
         with Progress(*columns, console=console) as progress:
             task = progress.add_task(f"Enrolling in {journey}", total=len(rows))
             return await import_rows(
@@ -295,9 +296,9 @@ async def _import(rows: list[Row], journey: str, api_url: str, batch_size: int) 
 
 
 def _register_feature_commands() -> None:
-    from nurture import cli_db, cli_history, cli_migrate, cli_policy, cli_simulate
+    from nurture import cli_db, cli_history, cli_keys, cli_migrate, cli_policy, cli_simulate
 
-    for module in (cli_simulate, cli_policy, cli_migrate, cli_history, cli_db):
+    for module in (cli_simulate, cli_policy, cli_migrate, cli_history, cli_db, cli_keys):
         module.register(app)
 
 

@@ -79,7 +79,9 @@ async def fetch_timeline(client: httpx.AsyncClient, prospect_id: str) -> dict[st
 async def _fetch(api_url: str, prospect_id: str) -> dict[str, Any]:
     import httpx
 
-    async with httpx.AsyncClient(base_url=api_url) as client:
+    from nurture.cli_keys import api_headers
+
+    async with httpx.AsyncClient(base_url=api_url, headers=api_headers()) as client:
         return await fetch_timeline(client, prospect_id)
 
 

@@ -116,7 +116,9 @@ async def post_migration(
 
 
 async def _post(api_url: str, journey: str, body: dict[str, Any]) -> httpx.Response:
-    async with httpx.AsyncClient(base_url=api_url) as client:
+    from nurture.cli_keys import api_headers
+
+    async with httpx.AsyncClient(base_url=api_url, headers=api_headers()) as client:
         return await post_migration(client, journey, body)
 
 

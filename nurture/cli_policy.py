@@ -117,8 +117,10 @@ def _with_api(
 ) -> SendingPolicy:
     import httpx
 
+    from nurture.cli_keys import api_headers
+
     async def run() -> SendingPolicy:
-        async with httpx.AsyncClient(base_url=api_url, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=api_url, timeout=30, headers=api_headers()) as client:
             return await call(client)
 
     try:

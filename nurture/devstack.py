@@ -349,12 +349,15 @@ def _print_summary(console: Console, options: DevOptions, running: _Running) -> 
     settings = running.settings
     data_dir = options.data_dir.resolve()
     api = settings.public_base_url
+    key = settings.admin_key.get_secret_value()
     table = Table(title="Nurture is running", show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
-    table.add_row("Web UI", f"{api}/ui/")
+    table.add_row("Web UI", f"{api}/ui/ (log in with the admin API key)")
     table.add_row("API", api)
     table.add_row("API docs", f"{api}/docs")
+    # Printed, not secret: production refuses this key (NURTURE_ADMIN_KEY must be set there).
+    table.add_row("Admin API key", key)
     table.add_row("Temporal UI", f"http://{HOST}:{options.ui_port}")
     table.add_row("Temporal", settings.temporal_address)
     table.add_row("SMTP sink", f"{settings.smtp_host}:{settings.smtp_port}")
@@ -367,7 +370,7 @@ def _print_summary(console: Console, options: DevOptions, running: _Running) -> 
     console.print("Enroll a prospect:")
     console.print(
         f"  curl -X POST {api}/journeys/{journey}/enrollments "
-        "-H 'Content-Type: application/json' "
+        f"-H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' "
         """-d '{"id": "ada", "email": "ada@example.com", "first_name": "Ada", """
         """"company": "Example Ltd"}'""",
         markup=False,
@@ -375,7 +378,8 @@ def _print_summary(console: Console, options: DevOptions, running: _Running) -> 
     )
     console.print("Publish a journey of your own:")
     console.print(
-        f"  curl -X POST {api}/journeys -H 'Content-Type: application/yaml' "
+        f"  curl -X POST {api}/journeys -H 'Authorization: Bearer {key}' "
+        "-H 'Content-Type: application/yaml' "
         "--data-binary @my-journey.yaml",
         markup=False,
         soft_wrap=True,

@@ -1,9 +1,11 @@
 """The sales inbox: my open tasks by deadline, the queue's unassigned ones, and one task with the
 prospect's history beside it and the outcome buttons.
 
-"Me" is one of the assignees seen in the tasks table, picked in the page header and kept in a
-cookie (`?assignee=` picks too). An outcome goes through `tasks.record_task_outcome`, the code
-behind `POST /tasks/{id}/outcome`, so the journey hears of it exactly as from the API.
+"Me" is the logged-in salesperson's user (their key's `user`): they see their own tasks only,
+as through the API. A manager or an admin picks "me" among the assignees seen in the tasks
+table, in the page header, kept in a cookie (`?assignee=` picks too), and sees the queues. An
+outcome goes through `tasks.record_task_outcome`, the code behind `POST /tasks/{id}/outcome`,
+so the journey hears of it exactly as from the API.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from api import tasks as tasks_api
 from api.deps import DatabaseDep, SessionDep, SettingsDep, TemporalDep
 from api.task_history import prospect_history
 from api.ui.forms import read_form
+from api.ui.guard import ViewerDep
 from api.ui.outcome_form import CHOICES, OutcomeFormError, choice_of, outcome_from_form
 from api.ui.rendering import UI_PATH, Flash, error_page, page, redirect, sentence
 from nurture.tables import Enrollment, ProspectRecord, SalesTask
@@ -75,37 +78,43 @@ async def _prospects(
 
 @router.get("/inbox")
 async def inbox_page(
-    request: Request, session: SessionDep, assignee: str | None = None
+    request: Request, session: SessionDep, viewer: ViewerDep, assignee: str | None = None
 ) -> Response:
-    me = (assignee if assignee is not None else request.cookies.get(ME_COOKIE)) or None
+    can_pick = viewer.sees_all_tasks
+    if can_pick:
+        me = (assignee if assignee is not None else request.cookies.get(ME_COOKIE)) or None
+    else:
+        me = viewer.user
     mine = await _tasks(session, assignee=me, closed=False) if me else []
     recent = await _tasks(session, assignee=me, closed=True) if me else []
-    queue = await _tasks(session, assignee=None, closed=False)
+    # Unassigned tasks are nobody's own: only those who see every task see the queues.
+    queue = await _tasks(session, assignee=None, closed=False) if can_pick else []
     response = page(
         request,
         "inbox.html",
         nav=NAV,
         me=me,
-        assignees=await _assignees(session),
+        can_pick=can_pick,
+        assignees=await _assignees(session) if can_pick else [],
         mine=mine,
         queue=queue,
         recent=recent,
         prospects=await _prospects(session, [*mine, *queue, *recent]),
         choices={choice.kind: choice for choice in CHOICES},
     )
-    if assignee:
+    if can_pick and assignee:
         response.set_cookie(ME_COOKIE, assignee, path=UI_PATH, max_age=365 * 86400, samesite="lax")
-    elif assignee == "":
+    elif can_pick and assignee == "":
         response.delete_cookie(ME_COOKIE, path=UI_PATH)
     return response
 
 
 @router.get("/inbox/tasks/{task_id}")
 async def task_page(
-    request: Request, task_id: str, session: SessionDep, settings: SettingsDep
+    request: Request, task_id: str, session: SessionDep, settings: SettingsDep, viewer: ViewerDep
 ) -> Response:
     task = await session.get(SalesTask, task_id)
-    if task is None:
+    if task is None or not viewer.may_see_task(task.assignee):
         return error_page(request, status_code=404, message=f"unknown task {task_id!r}", nav=NAV)
     history, scores = await prospect_history(
         session, prospect_id=task.prospect_id, workflow_id=task.workflow_id
@@ -136,7 +145,7 @@ async def task_page(
 
 @router.post("/inbox/tasks/{task_id}/outcome")
 async def record_outcome(
-    request: Request, task_id: str, db: DatabaseDep, temporal: TemporalDep
+    request: Request, task_id: str, db: DatabaseDep, temporal: TemporalDep, viewer: ViewerDep
 ) -> Response:
     here = f"/ui/inbox/tasks/{quote(task_id, safe='')}"
     form = await read_form(request)
@@ -145,7 +154,9 @@ async def record_outcome(
     except OutcomeFormError as problem:
         return redirect(here, flash=Flash("error", sentence(str(problem))))
     try:
-        answer = await tasks_api.record_task_outcome(db, temporal, task_id=task_id, body=body)
+        answer = await tasks_api.record_task_outcome(
+            db, temporal, task_id=task_id, body=body, seen_by=viewer
+        )
     except HTTPException as refused:
         return redirect(here, flash=Flash("error", sentence(str(refused.detail))))
     choice = choice_of(body.outcome)

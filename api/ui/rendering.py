@@ -19,6 +19,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from api.access import ui_home, ui_sections
+from api.auth import Principal
 from api.ui import relative_time
 from definitions.durations import format_duration
 
@@ -88,10 +90,18 @@ def page(
     request: Request, template: str, *, nav: str, status_code: int = 200, **context: Any
 ) -> Response:
     flashes = read_flashes(request)
+    # The logged-in key (set by the UI guard), for the nav it may use and the log-out button.
+    viewer = getattr(request.state, "principal", None)
+    known = viewer if isinstance(viewer, Principal) else None
+    who = {
+        "viewer": known,
+        "sections": ui_sections(known) if known else [],
+        "home": ui_home(known) if known else "/ui/login",
+    }
     response = templates.TemplateResponse(
         request,
         template,
-        {"nav": nav, "now": datetime.now(UTC), "flashes": flashes, **context},
+        {"nav": nav, "now": datetime.now(UTC), "flashes": flashes, **who, **context},
         status_code=status_code,
     )
     if flashes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -20,9 +21,12 @@ from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
+from api.auth import ADMIN_KEY_ID
+from api.sessions import SESSION_COOKIE, issue_session
 from nurture.db import Database
 from nurture.settings import Settings
 from nurture.smtp_sink import MailSink
+from tests.fixtures.auth import admin_headers
 from tests.integration.api_driver import Api, eventually, unique
 from worker import build_worker
 
@@ -70,7 +74,12 @@ async def live(
             serving.result()  # raises why the server did not start
         port = server.servers[0].sockets[0].getsockname()[1]
         base_url = f"http://127.0.0.1:{port}"
-        async with worker, httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        async with (
+            worker,
+            httpx.AsyncClient(
+                base_url=base_url, timeout=30, headers=admin_headers(settings)
+            ) as http,
+        ):
             yield LiveApp(
                 Api(temporal_env, http, database, smtp_sink, unique("journey"), unique("queue")),
                 base_url,
@@ -99,9 +108,23 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 @pytest_asyncio.fixture
-async def page(browser: Browser) -> AsyncIterator[Page]:
+async def page(browser: Browser, settings: Settings) -> AsyncIterator[Page]:
     context = await browser.new_context(viewport=VIEWPORT, locale="en-GB")
     context.set_default_timeout(15_000)
+    # Logged in once, as the admin key: the cookie the login form would have set.
+    session = issue_session(settings, key_id=ADMIN_KEY_ID, now=datetime.now(UTC))
+    await context.add_cookies(
+        [
+            {
+                "name": SESSION_COOKIE,
+                "value": session,
+                "domain": "127.0.0.1",  # any port: the live app's is not known here
+                "path": "/",
+                "httpOnly": True,
+                "sameSite": "Strict",
+            }
+        ]
+    )
     try:
         yield await context.new_page()
     finally:

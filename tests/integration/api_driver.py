@@ -25,6 +25,7 @@ from nurture.db import Database
 from nurture.settings import Settings
 from nurture.smtp_sink import CaughtMail, MailSink
 from nurture.tables import DecisionRecord
+from tests.fixtures.auth import admin_headers
 from worker import build_worker
 from workflows.contract import journey_workflow_id
 
@@ -209,6 +210,8 @@ async def api(
     transport = httpx.ASGITransport(app=app)
     async with (
         worker,
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
+        httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=admin_headers(settings)
+        ) as http,
     ):
         yield Api(temporal_env, http, database, smtp_sink, unique("journey"), unique("queue"))

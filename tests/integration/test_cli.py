@@ -16,13 +16,17 @@ import pytest
 import pytest_asyncio
 from typer.testing import CliRunner
 
+from nurture.api_keys import bearer_header
 from nurture.cli import app
 from nurture.importer import ImportAborted, read_rows
+from nurture.settings import DEVELOPMENT_ADMIN_KEY
 from nurture.smtp_sink import free_port_for_server
 from tests.integration.api_driver import eventually
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "definitions" / "b2b_funnel.yaml"
+# `nurture dev` runs without NURTURE_* variables here, so with the development admin key.
+DEV_KEY = bearer_header(DEVELOPMENT_ADMIN_KEY)
 
 BAD_JOURNEY = """\
 journey: broken
@@ -189,7 +193,7 @@ async def test_dev_runs_everything_and_stops_cleanly_on_ctrl_c(
 ) -> None:
     dev = await _start_dev(tmp_path, data_dir)
     try:
-        async with httpx.AsyncClient(base_url=dev.api) as client:
+        async with httpx.AsyncClient(base_url=dev.api, headers=DEV_KEY) as client:
             journeys = {journey["id"] for journey in (await client.get("/journeys")).json()}
             assert "b2b-funnel" in journeys
             enrolled = await client.post(
@@ -242,13 +246,14 @@ async def test_dev_runs_everything_and_stops_cleanly_on_ctrl_c(
 
     assert code == 0, dev.output.read_text()
     assert "Stopped." in dev.output.read_text()
+    assert DEVELOPMENT_ADMIN_KEY in dev.output.read_text()  # printed for the developer
     assert _temporal_processes(data_dir) == []
 
 
 async def test_dev_keeps_every_prospect_across_a_restart(tmp_path: Path, data_dir: Path) -> None:
     first = await _start_dev(tmp_path, data_dir)
     try:
-        async with httpx.AsyncClient(base_url=first.api) as client:
+        async with httpx.AsyncClient(base_url=first.api, headers=DEV_KEY) as client:
             enrolled = await client.post(
                 "/journeys/b2b-funnel/enrollments",
                 json={"id": "ada", "email": "ada@example.com"},
@@ -259,7 +264,7 @@ async def test_dev_keeps_every_prospect_across_a_restart(tmp_path: Path, data_di
 
     second = await _start_dev(tmp_path, data_dir)
     try:
-        async with httpx.AsyncClient(base_url=second.api) as client:
+        async with httpx.AsyncClient(base_url=second.api, headers=DEV_KEY) as client:
 
             async def answered_by_the_workflow() -> dict[str, Any] | None:
                 # The first query after a restart replays the workflow on a cold worker and may

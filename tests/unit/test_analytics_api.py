@@ -17,6 +17,7 @@ from api.publishing import publish
 from nurture.db import Database
 from nurture.settings import Settings
 from nurture.tables import Enrollment, EventRecord, SalesTask, SentEmail
+from tests.fixtures.auth import admin_headers
 from tests.unit.journey_helpers import small_journey
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
@@ -119,7 +120,9 @@ async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.
         await session.commit()
     app = create_app(settings=settings, db=database, temporal=cast(Client, _NoTemporal()))
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=admin_headers(settings)
+    ) as client:
         yield client
 
 

@@ -16,6 +16,7 @@ from nurture.db import Database
 from nurture.settings import Settings
 from nurture.smtp_sink import MailSink
 from nurture.tables import DecisionRecord, SentEmail
+from tests.fixtures.auth import admin_headers
 
 DEMO = (Path(__file__).resolve().parents[2] / "definitions" / "b2b_funnel.yaml").read_text()
 SCENARIO: dict[str, Any] = {
@@ -44,7 +45,9 @@ class _NoTemporal:
 async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings=settings, db=database, temporal=cast(Client, _NoTemporal()))
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=admin_headers(settings)
+    ) as client:
         for version in (1, 2):
             published = await client.post(
                 "/journeys",

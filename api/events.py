@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, status
+from fastapi import APIRouter, Body, Depends, HTTPException, status
+from fastapi.exceptions import RequestValidationError
 
 from api.delivery import UnknownProspects, deliver_events
-from api.deps import DatabaseDep, TemporalDep
+from api.deps import DatabaseDep, SettingsDep, TemporalDep
 from api.schemas import EventDeliveryOut, EventsAcceptedOut, EventsBody
+from api.webhook_guard import WEBHOOK_RESPONSES, signed_webhook
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -17,12 +19,17 @@ router = APIRouter(prefix="/events", tags=["events"])
     "",
     status_code=status.HTTP_202_ACCEPTED,
     responses={
+        **WEBHOOK_RESPONSES,
         404: {"description": "An event names an unknown prospect; none was applied."},
         503: {"description": "A journey could not be reached; send the same events again."},
     },
+    dependencies=[Depends(signed_webhook)],
 )
 async def post_events(
-    body: Annotated[EventsBody, Body()], db: DatabaseDep, temporal: TemporalDep
+    body: Annotated[EventsBody, Body()],
+    db: DatabaseDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
 ) -> EventsAcceptedOut:
     """Record events and signal every active journey of their prospects.
 
@@ -30,6 +37,8 @@ async def post_events(
     already applied it. An event for a journey that has just ended is kept, with a note.
     """
     events = body if isinstance(body, list) else [body]
+    if len(events) > settings.max_event_batch:
+        raise _batch_too_long(len(events), limit=settings.max_event_batch)
     try:
         deliveries = await deliver_events(db, temporal, events)
     except UnknownProspects as error:
@@ -51,4 +60,19 @@ async def post_events(
             )
             for delivery in deliveries
         ],
+    )
+
+
+def _batch_too_long(count: int, *, limit: int) -> RequestValidationError:
+    """422 in the shape of the enrollments' list limit (a schema limit there, a setting here)."""
+    return RequestValidationError(
+        [
+            {
+                "type": "too_long",
+                "loc": ("body",),
+                "msg": f"at most {limit} events per request (max_event_batch), not {count}",
+                "input": None,
+                "ctx": {"field_type": "List", "max_length": limit, "actual_length": count},
+            }
+        ]
     )

@@ -12,7 +12,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from api.deps import DatabaseDep, TemporalDep
-from api.inbound_service import MAX_MESSAGE_BYTES, InboundResult, receive_email
+from api.inbound_service import InboundResult, receive_email
+from api.webhook_guard import WEBHOOK_RESPONSES, SignedWebhookDep
 from inbound.message import MessageUnreadable
 from inbound.webhook import message_from_webhook
 
@@ -23,7 +24,8 @@ router = APIRouter(prefix="/inbound", tags=["inbound"])
     "/email",
     status_code=status.HTTP_202_ACCEPTED,
     responses={
-        413: {"description": "Larger than 25 MB."},
+        **WEBHOOK_RESPONSES,
+        413: {"description": "Larger than the max_inbound_email_bytes setting (10 MiB)."},
         422: {"description": "Not an e-mail, or a webhook payload missing what it needs."},
         503: {"description": "Recorded but not yet applied; post it again."},
     },
@@ -38,12 +40,15 @@ router = APIRouter(prefix="/inbound", tags=["inbound"])
     },
 )
 async def inbound_email(
-    request: Request, response: Response, db: DatabaseDep, temporal: TemporalDep
+    request: Request,
+    response: Response,
+    db: DatabaseDep,
+    temporal: TemporalDep,
+    webhook: SignedWebhookDep,
 ) -> InboundResult:
     """Classify a message and apply it to the prospect's journeys; duplicates apply once."""
+    # Its size is bounded by `api.body_limit` (the max_inbound_email_bytes setting).
     body = await request.body()
-    if len(body) > MAX_MESSAGE_BYTES:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "the message is over 25 MB")
     raw = _raw_message(body, request.headers.get("content-type", ""))
     try:
         result = await receive_email(db, temporal, raw)
@@ -58,7 +63,9 @@ async def inbound_email(
             f"recorded as {result.inbound_id} but not yet applied: {result.note}",
             headers={"Retry-After": "5"},
         )
-    if result.duplicate:
+    # A signed webhook's retry (same id and body: the sender missed or refused our first
+    # answer) is answered 202 as a first delivery; the same message under another id is 200.
+    if result.duplicate and not (webhook and webhook.retry):
         response.status_code = status.HTTP_200_OK
     return result
 

@@ -8,6 +8,7 @@ bounce also suppresses the address; a refusal of *us* (login, policy, sender) ra
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from email.message import EmailMessage
 from typing import Literal
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import col
 from temporalio.exceptions import ApplicationError
 
@@ -34,6 +35,9 @@ from workflows.contract import (
 )
 
 logger = logging.getLogger(__name__)
+
+# About a minute of trying to record a delivered e-mail as sent (the attempt heartbeats meanwhile).
+_SENT_WRITE_ATTEMPTS = 10
 
 # Retryable, raised when another attempt holds the message: the retry finds its outcome.
 SEND_IN_PROGRESS = "SendInProgress"
@@ -129,8 +133,26 @@ async def _transmit(
         # Nothing was transmitted (a failure before DATA): the row stays pending for the retry.
         await _note_attempt(db, key=row.key, error=f"{type(error).__name__}: {error}")
         raise
-    await _set_state(db, key=row.key, state="sent", error=None, allowed=("sending", "uncertain"))
+    await _record_sent(db, key=row.key)
     return Outcome("sent", row.message_id, row.subject)
+
+
+async def _record_sent(db: Database, *, key: str) -> None:
+    """Write `sent`, trying again for a while: the server has the message now, and a row left
+    in `sending` would make the retry call it uncertain (and, under `resend`, send it again)."""
+    delay = 0.5
+    for _ in range(_SENT_WRITE_ATTEMPTS - 1):
+        try:
+            await _set_state(
+                db, key=key, state="sent", error=None, allowed=("sending", "uncertain")
+            )
+        except SQLAlchemyError as error:
+            logger.warning("recording e-mail %s as sent failed, trying again: %s", key, error)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+        else:
+            return
+    await _set_state(db, key=key, state="sent", error=None, allowed=("sending", "uncertain"))
 
 
 async def _refused(db: Database, *, envelope: Envelope, refusal: SmtpRefused) -> ApplicationError:

@@ -10,20 +10,28 @@ from starlette import status
 from temporalio.client import Client
 
 from api import (
+    access,
+    body_errors,
+    body_limit,
+    codec_server,
     enrollments,
+    erasure,
     events,
     health,
     inbound,
     journeys,
+    keys,
     links,
     metrics,
     migrations,
     policy,
     prospects,
+    rate_limit,
     reports,
     simulate,
     tasks,
     timeline,
+    unavailable,
 )
 from api.schemas import clean_validation_errors
 from api.ui import mount_ui
@@ -45,28 +53,41 @@ async def _request_invalid(_: Request, exc: Exception) -> JSONResponse:
 
 
 def create_app(*, settings: Settings, db: Database, temporal: Client) -> FastAPI:
-    app = FastAPI(title="Nurture", version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(
+        title="Nurture",
+        version="0.1.0",
+        description=DESCRIPTION,
+        responses={**body_limit.RESPONSES, **rate_limit.RESPONSES},
+    )
     app.state.settings = settings
     app.state.db = db
     app.state.temporal = temporal
 
     app.add_exception_handler(RequestValidationError, _request_invalid)
+    body_errors.answer_undecodable_bodies(app)
+    unavailable.answer_database_outages(app)
     app.add_middleware(metrics.CountServerErrors)
+    # Added last, so outermost: a caller over its rate is refused before its body is read.
+    app.add_middleware(body_limit.BodyLimit, settings=settings)
+    app.add_middleware(rate_limit.RateLimit, settings=settings)
     app.add_exception_handler(journeys.DefinitionRejected, journeys.definition_rejected)
 
-    app.include_router(health.router)
-    app.include_router(metrics.router)
-    app.include_router(journeys.router)
-    app.include_router(enrollments.router)
-    app.include_router(events.router)
-    app.include_router(prospects.router)
-    app.include_router(tasks.router)
-    app.include_router(reports.router)
-    app.include_router(inbound.router)
-    app.include_router(links.router)
-    app.include_router(simulate.router)
-    app.include_router(policy.router)
-    app.include_router(migrations.router)
-    app.include_router(timeline.router)
+    app.include_router(health.router, dependencies=access.PUBLIC)
+    app.include_router(metrics.router, dependencies=access.PUBLIC)
+    app.include_router(journeys.router, dependencies=access.MARKETING)
+    app.include_router(enrollments.router, dependencies=access.ENROLLING)
+    app.include_router(events.router, dependencies=access.INGESTION)
+    app.include_router(prospects.router, dependencies=access.MARKETING)
+    app.include_router(tasks.router, dependencies=access.SALES)
+    app.include_router(reports.router, dependencies=access.MARKETING)
+    app.include_router(inbound.router, dependencies=access.INGESTION)
+    app.include_router(links.router, dependencies=access.PUBLIC)  # signed tokens
+    app.include_router(simulate.router, dependencies=access.MARKETING)
+    app.include_router(policy.router, dependencies=access.MARKETING)
+    app.include_router(migrations.router, dependencies=access.MARKETING)
+    app.include_router(timeline.router, dependencies=access.MARKETING)
+    app.include_router(keys.router, dependencies=access.ADMIN)
+    app.include_router(erasure.router, dependencies=access.ADMIN)
+    app.include_router(codec_server.router, dependencies=access.ADMIN)
     mount_ui(app)
     return app

@@ -6,6 +6,6 @@ a table whose module nobody happened to import yet would be missing from both.
 
 from __future__ import annotations
 
-from nurture import outbox, suppressions, tables, webhook_deliveries
+from nurture import api_keys, erasures, outbox, suppressions, tables, webhook_deliveries
 
-__all__ = ["outbox", "suppressions", "tables", "webhook_deliveries"]
+__all__ = ["api_keys", "erasures", "outbox", "suppressions", "tables", "webhook_deliveries"]

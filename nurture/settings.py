@@ -3,20 +3,26 @@
 Settings are built by `get_settings()` when a process starts, never at import time, so tests
 and `nurture dev` can each build their own. A value that cannot work (a TLS key without its
 certificate) is refused in every environment; a development default that would be unsafe in
-production (the link secret, SQLite, credentials sent in clear) is refused in production, all
-problems in one message so an operator fixes them in one go. Every field is listed in the
-README's settings table, with its default (a unit test keeps the two in step).
+production (the link secret, the admin key, SQLite, credentials sent in clear) is refused in
+production, all problems in one message so an operator fixes them in one go. Every field is
+listed in the README's settings table, with its default (a unit test keeps the two in step).
 """
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, FilePath, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, FilePath, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from nurture.codec import parse_key_list
+from nurture.webhook_signatures import secret_key
 
 DEVELOPMENT_LINK_SECRET = "development-only-link-secret-change-me"
+# The admin key `nurture dev` prints; public, so production refuses it.
+DEVELOPMENT_ADMIN_KEY = "development-only-admin-key-change-me"
 MINIMUM_SECRET_LENGTH = 32
 
 SmtpTls = Literal["none", "starttls", "implicit"]
@@ -30,6 +36,8 @@ class Settings(BaseSettings):
         # `NURTURE_SMTP_USERNAME=` (as docker-compose passes an unset optional variable)
         # means "not set", not "an empty user name".
         env_ignore_empty=True,
+        # A refused value is named by its variable, never echoed: it may be a secret.
+        hide_input_in_errors=True,
     )
 
     environment: Literal["development", "production"] = "development"
@@ -102,6 +110,16 @@ class Settings(BaseSettings):
         default=DEVELOPMENT_LINK_SECRET,
         description="Signs tracked-link tokens so nobody can forge clicks for a prospect.",
     )
+    admin_key: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_ADMIN_KEY),
+        description="An admin API key kept in the settings, not the database: the way in to "
+        "create the other keys.",
+    )
+    api_key: SecretStr | None = Field(
+        default=None,
+        description="The key the CLI's API commands (import, policy, migrate, history) send; "
+        "unset: the admin key.",
+    )
     log_format: Literal["text", "json"] = Field(
         default="text", description="json: one JSON object per log line, for log collectors."
     )
@@ -111,6 +129,56 @@ class Settings(BaseSettings):
         le=65534,
         description="Worker: Temporal SDK metrics on this port, Nurture's on the next one.",
     )
+
+    # NoDecode: the environment gives `whsec_a,whsec_b`, not JSON (`_split_secrets` reads both).
+    webhook_secrets: Annotated[list[SecretStr] | None, NoDecode] = Field(
+        default=None,
+        description="whsec_ secrets of signed webhooks (comma-separated; several while rotating).",
+    )
+    webhook_tolerance_seconds: int = Field(
+        default=300, ge=1, description="How far a webhook's timestamp may be from our clock."
+    )
+    max_request_bytes: int = Field(
+        default=1_048_576, ge=1, description="Largest request body (413 above it)."
+    )
+    max_inbound_email_bytes: int = Field(
+        default=10_485_760, ge=1, description="Largest body of POST /inbound/email (413 above)."
+    )
+    max_event_batch: int = Field(
+        default=1000, ge=1, description="Most events in one POST /events (422 above)."
+    )
+    rate_limit_per_minute: int = Field(
+        default=6000, ge=0, description="Requests per minute per API key or address; 0: no limit."
+    )
+    rate_limit_burst: int = Field(
+        default=600, ge=1, description="Requests a caller may make at once above the steady rate."
+    )
+
+    payload_encryption_keys: SecretStr | None = Field(
+        default=None,
+        description="Comma-separated `id:base64key` (32-byte keys): the first encrypts workflow "
+        "payloads, all decrypt; unset: payloads in clear (docs/privacy.md).",
+    )
+
+    @field_validator("webhook_secrets", mode="before")
+    @classmethod
+    def _split_secrets(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if value.strip().startswith("["):
+            return json.loads(value)
+        return [part.strip() for part in value.split(",") if part.strip()]
+
+    @field_validator("webhook_secrets")
+    @classmethod
+    def _secrets_decode(cls, value: list[SecretStr] | None) -> list[SecretStr] | None:
+        for number, secret in enumerate(value or [], start=1):
+            try:
+                secret_key(secret.get_secret_value())
+            except ValueError as error:
+                # The reason, never the secret itself: settings errors end up in logs.
+                raise ValueError(f"NURTURE_WEBHOOK_SECRETS, secret {number}: {error}") from None
+        return value
 
     @model_validator(mode="after")
     def _fold_deprecated_starttls(self) -> Settings:
@@ -150,6 +218,11 @@ def configuration_problems(settings: Settings) -> list[str]:
         )
     if settings.temporal_api_key is not None and not settings.temporal_tls:
         problems.append("NURTURE_TEMPORAL_API_KEY needs NURTURE_TEMPORAL_TLS=true")
+    if settings.payload_encryption_keys is not None:
+        try:
+            parse_key_list(settings.payload_encryption_keys.get_secret_value())
+        except ValueError as error:
+            problems.append(f"NURTURE_PAYLOAD_ENCRYPTION_KEYS: {error}")
     return problems
 
 
@@ -161,6 +234,12 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append(
             f"NURTURE_LINK_SECRET must be set to a random value of {MINIMUM_SECRET_LENGTH}+ "
             "characters in production"
+        )
+    admin_key = settings.admin_key.get_secret_value()
+    if admin_key == DEVELOPMENT_ADMIN_KEY or len(admin_key) < MINIMUM_SECRET_LENGTH:
+        problems.append(
+            f"NURTURE_ADMIN_KEY must be set to a random value of {MINIMUM_SECRET_LENGTH}+ "
+            "characters in production (the development key is public)"
         )
     if settings.database_url.startswith("sqlite"):
         problems.append("production needs a server database, not SQLite")

@@ -25,7 +25,11 @@ VERSION_TABLE = "alembic_version"
 # What a pre-Alembic database looks like: for each revision whose schema `create_all` once made,
 # a table that revision brought, newest first. The first one present names the database's
 # revision (a table added later is absent from a database made earlier).
-PRE_ALEMBIC_SCHEMAS = (("0002", "timeline_runs"), ("0001", "journey_versions"))
+PRE_ALEMBIC_SCHEMAS = (
+    ("0003", "outbox"),
+    ("0002", "timeline_runs"),
+    ("0001", "journey_versions"),
+)
 
 # Any constant works: it only has to be the same for every process that migrates.
 _POSTGRES_MIGRATION_LOCK = 7_334_801

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 from temporalio.service import TLSConfig
 
 from nurture.settings import DEVELOPMENT_LINK_SECRET, Settings
@@ -36,6 +36,7 @@ def production(**values: Any) -> Settings:
         **{
             "environment": "production",
             "link_secret": GOOD_SECRET,
+            "admin_key": GOOD_SECRET,
             "database_url": POSTGRES_URL,
             **values,
         }
@@ -226,6 +227,8 @@ def readme_default(value: object) -> str:
     """How the README writes a default: `unset` for None, else the value in backticks."""
     if value is None:
         return "unset"
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()  # a development default, public by design
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
     if isinstance(value, float) and value.is_integer():

@@ -33,10 +33,11 @@ from bench import (
     scenario_latency,
 )
 from bench.context import RunContext
+from bench.processes import SERVER_STORAGE, ServerStorage
 from bench.report import TABLE_WIDTH, Row, as_json, print_report, write_json
 from bench.sampling import Sampler
 from bench.sizes import Sizes
-from bench.stack import SERVER_STORAGE, ServerStorage, running_stack
+from bench.stack import running_stack
 
 Scenario = Callable[[RunContext], Awaitable[list[Row]]]
 

@@ -77,7 +77,7 @@ async def send(http: httpx.AsyncClient, requests: Sequence[Request]) -> Sent:
     return sent
 
 
-def http_client(base_url: str) -> httpx.AsyncClient:
+def http_client(base_url: str, *, headers: dict[str, str]) -> httpx.AsyncClient:
     # Enough connections that an open-loop burst is never queued on our side.
     limits = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
-    return httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits)
+    return httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits, headers=headers)

@@ -79,7 +79,9 @@ async def run(context: RunContext) -> list[Row]:
     )
 
     await publish(stack.db, document)
-    async with httpx.AsyncClient(base_url=stack.api_url, timeout=600) as http:
+    async with httpx.AsyncClient(
+        base_url=stack.api_url, timeout=600, headers=stack.api_headers
+    ) as http:
         began = sampler.now()
         await enroll(http, WAVE_JOURNEY, bulk)
         bulk_done = sampler.now()

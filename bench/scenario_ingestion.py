@@ -69,7 +69,9 @@ async def prepare(context: RunContext, journey_id: str, prefix: str, count: int)
     prospects = [prospect(prefix, number) for number in range(count)]
     await publish(stack.db, bench_definition(journey_id))
     since = time.monotonic()
-    async with httpx.AsyncClient(base_url=stack.api_url, timeout=600) as http:
+    async with httpx.AsyncClient(
+        base_url=stack.api_url, timeout=600, headers=stack.api_headers
+    ) as http:
         await enroll(http, journey_id, prospects)
 
     async def welcomed() -> bool:
@@ -88,7 +90,7 @@ async def run(context: RunContext) -> list[Row]:
     prospect_ids = await prepare(context, JOURNEY, "ev", sizes.ingest_prospects)
     rows, steps_done = [], []
     watcher = AppliedEvents(stack.db)
-    async with watcher.watching(), http_client(stack.api_url) as http:
+    async with watcher.watching(), http_client(stack.api_url, headers=stack.api_headers) as http:
         for mode, batch in MODES.items():
             steps: list[Step] = []
             results: list[StepResult] = []

@@ -129,7 +129,10 @@ async def run(context: RunContext) -> list[Row]:
     load_ids = await prepare(context, LOAD_JOURNEY, "bg", LOAD_PROSPECTS)
     watch = Watch()
     rows = []
-    async with watching(context, watch), http_client(stack.api_url) as http:
+    async with (
+        watching(context, watch),
+        http_client(stack.api_url, headers=stack.api_headers) as http,
+    ):
         context.say(f"latency: {count} hand-offs, one at a time")
         began = sampler.now()
         idle = []

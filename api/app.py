@@ -52,6 +52,28 @@ async def _request_invalid(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# Every router with who may call it (`api/access.py`); the UI checks its own pages.
+_ROUTERS = (
+    (health.router, access.PUBLIC),
+    (metrics.router, access.PUBLIC),
+    (journeys.router, access.MARKETING),
+    (enrollments.router, access.ENROLLING),
+    (events.router, access.INGESTION),
+    (prospects.router, access.MARKETING),
+    (tasks.router, access.SALES),
+    (reports.router, access.MARKETING),
+    (inbound.router, access.INGESTION),
+    (links.router, access.PUBLIC),  # signed tokens are their own proof
+    (simulate.router, access.MARKETING),
+    (policy.router, access.MARKETING),
+    (migrations.router, access.MARKETING),
+    (timeline.router, access.MARKETING),
+    (keys.router, access.ADMIN),
+    (erasure.router, access.ADMIN),
+    (codec_server.router, access.ADMIN),
+)
+
+
 def create_app(*, settings: Settings, db: Database, temporal: Client) -> FastAPI:
     app = FastAPI(
         title="Nurture",
@@ -72,22 +94,7 @@ def create_app(*, settings: Settings, db: Database, temporal: Client) -> FastAPI
     app.add_middleware(rate_limit.RateLimit, settings=settings)
     app.add_exception_handler(journeys.DefinitionRejected, journeys.definition_rejected)
 
-    app.include_router(health.router, dependencies=access.PUBLIC)
-    app.include_router(metrics.router, dependencies=access.PUBLIC)
-    app.include_router(journeys.router, dependencies=access.MARKETING)
-    app.include_router(enrollments.router, dependencies=access.ENROLLING)
-    app.include_router(events.router, dependencies=access.INGESTION)
-    app.include_router(prospects.router, dependencies=access.MARKETING)
-    app.include_router(tasks.router, dependencies=access.SALES)
-    app.include_router(reports.router, dependencies=access.MARKETING)
-    app.include_router(inbound.router, dependencies=access.INGESTION)
-    app.include_router(links.router, dependencies=access.PUBLIC)  # signed tokens
-    app.include_router(simulate.router, dependencies=access.MARKETING)
-    app.include_router(policy.router, dependencies=access.MARKETING)
-    app.include_router(migrations.router, dependencies=access.MARKETING)
-    app.include_router(timeline.router, dependencies=access.MARKETING)
-    app.include_router(keys.router, dependencies=access.ADMIN)
-    app.include_router(erasure.router, dependencies=access.ADMIN)
-    app.include_router(codec_server.router, dependencies=access.ADMIN)
+    for router, dependencies in _ROUTERS:
+        app.include_router(router, dependencies=dependencies)
     mount_ui(app)
     return app

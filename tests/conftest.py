@@ -4,6 +4,7 @@ pytest_plugins = [
     "tests.fixtures.temporal",
     "tests.fixtures.database",
     "tests.fixtures.smtp",
+    "tests.fixtures.environment",
     "tests.integration.journey_driver",
     "tests.integration.api_driver",
 ]

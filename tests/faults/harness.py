@@ -24,10 +24,6 @@ from pathlib import Path
 import httpx
 from temporalio.client import Client
 
-# Imported for their tables: `create_all` below makes the tables of every model imported so far,
-# and some (the outbox, API keys) are defined beside the code that uses them.
-import api.app  # noqa: F401
-import worker  # noqa: F401
 from bench.processes import (
     check_alive,
     settings_environment,

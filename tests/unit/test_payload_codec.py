@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
-from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -24,20 +22,11 @@ from nurture.codec import (
     new_key_spec,
     parse_key_list,
 )
-from nurture.settings import Settings
 from nurture.temporal_client import data_converter_for
+from tests.fixtures.environment import settings
 from workflows.state import Prospect
 
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's own NURTURE_* variables must not change what these tests see."""
-    for name in [name for name in os.environ if name.startswith("NURTURE_")]:
-        monkeypatch.delenv(name)
-
-
-def settings(**values: Any) -> Settings:
-    return Settings(_env_file=None, **values)
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 ADA = Prospect(id="p-1", email="ada@analytical.example", first_name="Ada", company="Engines Ltd")

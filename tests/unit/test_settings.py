@@ -3,7 +3,6 @@ README's settings table, which must list every field with its real default."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -14,21 +13,14 @@ from temporalio.service import TLSConfig
 
 from nurture.settings import DEVELOPMENT_LINK_SECRET, Settings
 from nurture.temporal_client import temporal_tls
+from tests.fixtures.environment import settings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 GOOD_SECRET = "k" * 32
 POSTGRES_URL = "postgresql+asyncpg://nurture:pw@db:5432/nurture"
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's own NURTURE_* variables must not change what these tests see."""
-    for name in [name for name in os.environ if name.startswith("NURTURE_")]:
-        monkeypatch.delenv(name)
-
-
-def settings(**values: Any) -> Settings:
-    return Settings(_env_file=None, **values)
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 def production(**values: Any) -> Settings:

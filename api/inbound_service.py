@@ -15,7 +15,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -85,16 +85,26 @@ async def receive_email(
         classification=found,
         prospect_id=prospect_id,
         matched_by=matched_by,
-        raw=raw.decode("utf-8", "replace")[:RAW_KEPT],
+        # NUL shown as the replacement character: PostgreSQL cannot store it in text.
+        raw=raw.decode("utf-8", "replace")[:RAW_KEPT].replace("\x00", "\ufffd"),
     )
-    event = _event(inbound_id, prospect_id, message, found, now)
+    try:
+        event = _event(inbound_id, prospect_id, message, found, now)
+        unusable = None
+    except ValidationError as error:
+        # What was read does not fit the event (the classifier's bug, not the sender's): the
+        # message is kept for a person rather than lost in a 500.
+        event, unusable = None, error
     if event is None:
         row.task_id = await _review_task(db, row, message, verdict, now)
-        row.note = (
-            "not classified with confidence: a person reviews it"
-            if verdict.kind == "unknown"
-            else "no prospect matches it: a person reviews it"
-        )
+        if unusable is not None:
+            row.note = (
+                f"could not be applied ({unusable.error_count()} problems): a person reviews it"
+            )
+        elif verdict.kind == "unknown":
+            row.note = "not classified with confidence: a person reviews it"
+        else:
+            row.note = "no prospect matches it: a person reviews it"
     else:
         row.event_id = event.id
     try:

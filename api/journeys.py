@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
@@ -18,11 +19,34 @@ from api.schemas import (
     ValidationOut,
 )
 from definitions.errors import DefinitionInvalid
-from definitions.model import JourneyDefinition
+from definitions.model import MAX_VERSION, JourneyDefinition
 from nurture.tables import JourneyVersion
 
 router = APIRouter(prefix="/journeys", tags=["journeys"])
 
+# The smallest useful journey: the example in the API docs (and a valid body for the fuzzer).
+_EXAMPLE_DEFINITION = """\
+journey: example
+name: Example journey
+sender: {from: "Anna <anna@example.com>"}
+stages:
+  - {id: first, points: [1, 10]}
+content:
+  - id: intro
+    stage: first
+    title: Intro
+    points: 5
+    link: https://example.com/intro
+    email:
+      subject: Intro
+      body: <a href="{{ link }}">Read it</a> <a href="{{ unsubscribe_link }}">Unsubscribe</a>
+sequences:
+  first: {steps: [{send: intro}]}
+rules:
+  - id: reply
+    when: {event: email_replied}
+    do: [{handoff: {title: Answer the reply}}]
+"""
 # The body is read raw, so the OpenAPI document is told what it may be.
 _DEFINITION_BODY: dict[str, Any] = {
     "requestBody": {
@@ -30,13 +54,15 @@ _DEFINITION_BODY: dict[str, Any] = {
         "description": "The journey definition as YAML (application/yaml) or the same "
         "document as JSON (application/json).",
         "content": {
-            "application/yaml": {"schema": {"type": "string"}},
+            "application/yaml": {"schema": {"type": "string"}, "example": _EXAMPLE_DEFINITION},
             "application/json": {"schema": {"type": "object"}},
         },
     }
 }
 _INVALID: dict[int | str, dict[str, Any]] = {
-    422: {"model": DefinitionInvalidOut, "description": "The definition is invalid."}
+    413: {"description": "The definition is over its size limit."},
+    415: {"description": "The body is neither YAML nor JSON."},
+    422: {"model": DefinitionInvalidOut, "description": "The definition is invalid."},
 }
 
 
@@ -58,7 +84,10 @@ async def definition_rejected(_: Request, exc: Exception) -> JSONResponse:
 
 async def _read_definition(request: Request) -> tuple[JourneyDefinition, str]:
     body = await request.body()
-    return read_definition(body, request.headers.get("content-type")), body.decode("utf-8")
+    # Off the event loop: a large file takes seconds to parse (PyYAML is pure Python here),
+    # and rendering its templates up to 0.5 s each; other requests carry on meanwhile.
+    definition = await asyncio.to_thread(read_definition, body, request.headers.get("content-type"))
+    return definition, body.decode("utf-8")
 
 
 def read_definition(body: bytes, content_type: str | None) -> JourneyDefinition:
@@ -113,11 +142,13 @@ async def list_journeys(session: SessionDep) -> list[JourneySummary]:
     return list(journeys.values())
 
 
-@router.get("/{journey_id}")
+@router.get("/{journey_id}", responses={404: {"description": "Unknown journey or version."}})
 async def get_journey(
     journey_id: str,
     session: SessionDep,
-    version: int | None = Query(default=None, ge=1, description="Default: the latest."),
+    version: int | None = Query(
+        default=None, ge=1, le=MAX_VERSION, description="Default: the latest."
+    ),
 ) -> dict[str, Any]:
     """The published definition as JSON: stages, content catalogue, sequences, rules, version."""
     row = await publishing.version_or_404(session, journey_id, version)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -115,7 +116,13 @@ async def _unsubscribe(
     return not any(delivery.failed for delivery in deliveries)
 
 
-@router.get("/u/{token}", response_class=HTMLResponse)
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+_UNKNOWN_LINK: dict[int | str, dict[str, Any]] = {
+    404: {"description": "The token does not verify, or names an unknown prospect."}
+}
+
+
+@router.get("/u/{token}", response_class=HTMLResponse, responses=_UNKNOWN_LINK)
 async def unsubscribe_page(token: str, settings: SettingsDep) -> HTMLResponse:
     """The unsubscribe link in every e-mail: a page with one button that confirms.
 
@@ -131,7 +138,14 @@ async def unsubscribe_page(token: str, settings: SettingsDep) -> HTMLResponse:
     )
 
 
-@router.post("/u/{token}", response_class=HTMLResponse)
+@router.post(
+    "/u/{token}",
+    response_class=HTMLResponse,
+    responses={
+        **_UNKNOWN_LINK,
+        503: {"description": "Not yet applied: a page asks to try again.", "content": _HTML},
+    },
+)
 async def unsubscribe(
     token: str, db: DatabaseDep, temporal: TemporalDep, settings: SettingsDep
 ) -> HTMLResponse:

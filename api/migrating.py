@@ -13,6 +13,7 @@ import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
@@ -20,7 +21,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import publishing
-from definitions.model import JourneyDefinition
+from definitions.model import MAX_VERSION, JourneyDefinition
 from nurture.db import Database
 from nurture.tables import Enrollment, JourneyVersion
 from workflows.commands import stable_digest
@@ -34,8 +35,8 @@ SIGNAL_CONCURRENCY = 50
 class MigrationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to_version: int = Field(ge=1, description="The version to move prospects to.")
-    from_versions: list[int] | None = Field(
+    to_version: int = Field(ge=1, le=MAX_VERSION, description="The version to move prospects to.")
+    from_versions: list[Annotated[int, Field(ge=1, le=MAX_VERSION)]] | None = Field(
         default=None, description="Only prospects on these versions; default: every older one."
     )
     prospect_ids: list[str] | None = Field(default=None, description="Only these prospects.")

@@ -7,12 +7,13 @@ until excluded; UTC when no zone is given) and `format=json|csv`. The counting i
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
 from sqlmodel import select
 
 from analytics.content import DEFAULT_WINDOW_DAYS, ContentReport
@@ -29,6 +30,9 @@ from nurture.tables import Enrollment
 router = APIRouter(prefix="/reports", tags=["reports"])
 
 MAX_WINDOW_DAYS = 365
+# Per week, a `since` in year 202 asks for some 95,000 periods: the request would hold the
+# API for minutes. Ten years is 522 weeks or 120 months.
+MAX_PERIODS_SPAN = timedelta(days=3653)
 
 Format = Annotated[Literal["json", "csv"], Query(description="`csv` for a spreadsheet.")]
 
@@ -37,22 +41,33 @@ def _window(
     since: Annotated[datetime | None, Query(description="Counted from (included).")] = None,
     until: Annotated[datetime | None, Query(description="Counted up to (excluded).")] = None,
 ) -> Window:
-    window = Window(
-        since=as_utc(since) if since is not None else None,
-        until=as_utc(until) if until is not None else None,
-    )
+    window = Window(since=_utc(since, "since"), until=_utc(until, "until"))
     if window.since is not None and window.until is not None and window.until <= window.since:
-        raise RequestValidationError(
-            [
-                {
-                    "type": "value_error",
-                    "loc": ("query", "until"),
-                    "msg": "`until` must be later than `since`",
-                    "input": window.until.isoformat(),
-                }
-            ]
-        )
+        raise _invalid("until", window.until, "`until` must be later than `since`")
     return window
+
+
+def _utc(moment: datetime | None, parameter: str) -> datetime | None:
+    if moment is None:
+        return None
+    try:
+        return as_utc(moment)
+    except ValueError as error:
+        raise _invalid(parameter, moment, str(error)) from error
+
+
+def _invalid(parameter: str, value: datetime, message: str) -> RequestValidationError:
+    """The 422 of any invalid query parameter, naming this one."""
+    return RequestValidationError(
+        [
+            {
+                "type": "value_error",
+                "loc": ("query", parameter),
+                "msg": message,
+                "input": value.isoformat(),
+            }
+        ]
+    )
 
 
 WindowDep = Annotated[Window, Depends(_window)]
@@ -62,7 +77,22 @@ def _csv(text: str) -> PlainTextResponse:
     return PlainTextResponse(text, media_type="text/csv")
 
 
-@router.get("/funnel", response_model=None, responses={404: {"description": "Unknown journey."}})
+def _answers(report: type[BaseModel], *, per_journey: bool) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI answers of a report: the model as JSON or, with `format=csv`, CSV text
+    (`response_model=None` lets a route return either, so the document is told both)."""
+    answers: dict[int | str, dict[str, Any]] = {
+        200: {
+            "model": report,
+            "description": "The report; CSV with `format=csv`.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    }
+    if per_journey:
+        answers[404] = {"description": "Unknown journey."}
+    return answers
+
+
+@router.get("/funnel", response_model=None, responses=_answers(FunnelReport, per_journey=True))
 async def funnel(
     session: SessionDep, journey_id: str, window: WindowDep, format: Format = "json"
 ) -> FunnelReport | PlainTextResponse:
@@ -74,7 +104,7 @@ async def funnel(
     return _csv(funnel_csv(report)) if format == "csv" else report
 
 
-@router.get("/content", response_model=None, responses={404: {"description": "Unknown journey."}})
+@router.get("/content", response_model=None, responses=_answers(ContentReport, per_journey=True))
 async def content(
     session: SessionDep,
     journey_id: str,
@@ -96,7 +126,7 @@ async def content(
     return _csv(content_csv(report)) if format == "csv" else report
 
 
-@router.get("/handoffs", response_model=None)
+@router.get("/handoffs", response_model=None, responses=_answers(HandoffReport, per_journey=False))
 async def handoffs(
     session: SessionDep,
     window: WindowDep,
@@ -107,14 +137,18 @@ async def handoffs(
     format: Format = "json",
 ) -> HandoffReport | PlainTextResponse:
     """Lead-quality feedback: hand-offs and tasks, outcomes and reasons, SLA kept or breached;
-    with `period`, the same per week or month."""
+    with `period`, the same per week or month (over at most ten years)."""
+    if period is not None and window.since is not None:
+        end = min(window.until or datetime.now(UTC), datetime.now(UTC))
+        if end - window.since > MAX_PERIODS_SPAN:
+            raise _invalid("since", window.since, "per period, a report covers at most 10 years")
     report = await report_queries.handoff_report(
         session, journey_id=journey_id, since=window.since, until=window.until, period=period
     )
     return _csv(handoff_csv(report)) if format == "csv" else report
 
 
-@router.get("/splits", response_model=None)
+@router.get("/splits", response_model=None, responses=_answers(SplitReport, per_journey=False))
 async def splits(
     session: SessionDep,
     journey_id: str,

@@ -8,13 +8,15 @@ reads `body.data.content_id` or `body.3.timezone`, not the names of our internal
 
 from __future__ import annotations
 
+import unicodedata
 import zoneinfo
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from email.utils import parseaddr
 from functools import lru_cache
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, Discriminator, Field, Tag, field_validator
+from pydantic import AfterValidator, BaseModel, Discriminator, Field, Tag, field_validator
 
 from definitions.vocabulary import ProspectEventType
 from workflows.contract import NextAction
@@ -22,17 +24,32 @@ from workflows.events import ProspectEvent
 from workflows.state import Prospect
 
 MAX_ENROLLMENTS_PER_REQUEST = 5000
-MAX_EVENTS_PER_REQUEST = 1000
 
 _SINGLE = "single"
 _BATCH = "batch"
 # Segments that pydantic adds to error locations for tagged unions; never field names of ours.
 _UNION_TAGS = frozenset({_SINGLE, _BATCH, *get_args(ProspectEventType)})
+# RFC 5322's specials other than `@` and `.`: legal only in quoted local parts, which no
+# mailbox of a prospect needs, and which the SMTP client refuses or misreads.
+_ADDRESS_DELIMITERS = frozenset('"<>()[]\\,;:')
 
 
 def as_utc(moment: datetime) -> datetime:
-    """A client's datetime without a zone is taken as UTC, the only zone stored."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    """A client's datetime without a zone is taken as UTC, the only zone stored; ValueError
+    for one that UTC cannot hold (`0001-01-01T00:00+02:00` is in the year 0 there)."""
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError(
+            f"{moment.isoformat()} falls outside the years 1 to 9999 in UTC"
+        ) from error
+
+
+def _occurred_in_utc(event: ProspectEvent) -> ProspectEvent:
+    """Every event is stored and compared in UTC: its `occurred_at` must fit there."""
+    if event.occurred_at is not None:
+        as_utc(event.occurred_at)
+    return event
 
 
 def _one_or_many(value: Any) -> str:
@@ -52,20 +69,43 @@ def check_timezone(name: str | None) -> str | None:
         return name
     try:
         zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+    # OSError: a name too long to be a file name (zones are looked up as files).
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as error:
         raise ValueError(
             f"unknown time zone {name!r}: use an IANA name such as 'Europe/Warsaw'"
         ) from error
     return name
 
 
+def check_email_address(address: str) -> str:
+    """An address the SMTP client can send to: no control characters and none of the characters
+    that delimit addresses (the models' pattern already refuses whitespace). The client refuses
+    such an address at every attempt, so one let in here would keep the journey's send failing
+    and being retried for ever."""
+    if any(unicodedata.category(char) == "Cc" for char in address):
+        raise ValueError(f"{address!r} is not an e-mail address: it holds control characters")
+    delimiters = sorted(set(address) & _ADDRESS_DELIMITERS)
+    if delimiters or parseaddr(address)[1] != address:
+        raise ValueError(
+            f"{address!r} is not an e-mail address mail can be sent to"
+            + (f": it holds {''.join(delimiters)}" if delimiters else "")
+        )
+    return address
+
+
 class EnrollmentProspect(Prospect):
-    """A prospect as enrollment accepts it: the workflow's `Prospect`, with a real time zone."""
+    """A prospect as enrollment accepts it: the workflow's `Prospect`, with a real time zone and
+    an address that can be sent to."""
 
     @field_validator("timezone")
     @classmethod
     def _timezone_exists(cls, value: str | None) -> str | None:
         return check_timezone(value)
+
+    @field_validator("email")
+    @classmethod
+    def _email_sendable(cls, value: str) -> str:
+        return check_email_address(value)
 
     def as_prospect(self) -> Prospect:
         return Prospect.model_validate(self.model_dump())
@@ -81,13 +121,10 @@ ProspectsBody = Annotated[
     Discriminator(_one_or_many),
 ]
 
+# The most events per request is a setting (`max_event_batch`), checked by `POST /events`.
+_Event = Annotated[ProspectEvent, AfterValidator(_occurred_in_utc)]
 EventsBody = Annotated[
-    Annotated[ProspectEvent, Tag(_SINGLE)]
-    | Annotated[
-        list[ProspectEvent],
-        Tag(_BATCH),
-        Field(min_length=1, max_length=MAX_EVENTS_PER_REQUEST),
-    ],
+    Annotated[_Event, Tag(_SINGLE)] | Annotated[list[_Event], Tag(_BATCH), Field(min_length=1)],
     Discriminator(_one_or_many),
 ]
 
@@ -126,6 +163,19 @@ class DefinitionErrorOut(BaseModel):
 class DefinitionInvalidOut(BaseModel):
     detail: str
     errors: list[DefinitionErrorOut]
+
+
+class FieldErrorOut(BaseModel):
+    loc: list[str | int] = Field(description="Where: `body`, `query` or `path`, then the field.")
+    msg: str
+    type: str
+
+
+class RequestInvalidOut(BaseModel):
+    """422 for a request that does not fit the operation's own schema (`app._request_invalid`);
+    for operations whose 422 also has a shape of its own, documented beside it."""
+
+    detail: list[FieldErrorOut]
 
 
 class ValidationOut(BaseModel):

@@ -15,8 +15,9 @@ from fastapi.responses import JSONResponse
 
 from api import publishing
 from api.deps import SessionDep
-from api.schemas import DefinitionErrorOut, DefinitionInvalidOut
+from api.schemas import DefinitionErrorOut, DefinitionInvalidOut, RequestInvalidOut
 from definitions.errors import DefinitionError
+from definitions.model import MAX_VERSION
 from simulation.documents import ScenarioInvalid, document_of
 from simulation.path import SimulationResult
 from simulation.runner import SimulationFailed, simulate
@@ -46,7 +47,10 @@ _SCENARIO_EXAMPLE = {
     response_model=SimulationResult,
     responses={
         404: {"description": "No such journey (or version)."},
-        422: {"model": DefinitionInvalidOut, "description": "The scenario is invalid."},
+        422: {
+            "model": DefinitionInvalidOut | RequestInvalidOut,
+            "description": "The scenario is invalid (`errors`), or the request is (`detail`).",
+        },
     },
 )
 async def simulate_journey(
@@ -60,7 +64,9 @@ async def simulate_journey(
         ),
     ],
     session: SessionDep,
-    version: int | None = Query(default=None, ge=1, description="Default: the latest."),
+    version: int | None = Query(
+        default=None, ge=1, le=MAX_VERSION, description="Default: the latest."
+    ),
 ) -> SimulationResult | JSONResponse:
     """Play the scenario through the journey and answer each prospect's path."""
     row = await publishing.version_or_404(session, journey_id, version)

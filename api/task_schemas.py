@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
+from api.schemas import check_email_address
 from definitions.durations import Duration
 from definitions.vocabulary import SALES_OUTCOMES, SalesOutcomeKind
 from workflows.events import Bant, NewContact
@@ -85,19 +93,32 @@ class OutcomeIn(BaseModel):
 
     @model_validator(mode="after")
     def _dates_fit_the_outcome(self) -> OutcomeIn:
-        if (self.until or self.after) and self.outcome != "not_now":
+        # `is not None`: `after: 0d` is a falsy timedelta, yet it was given.
+        dated = self.until is not None or self.after is not None
+        if dated and self.outcome != "not_now":
             raise ValueError("`until` and `after` belong to a not_now outcome")
-        if self.until and self.after:
+        if self.until is not None and self.after is not None:
             raise ValueError("give `until` or `after`, not both")
         if self.new_contact and self.outcome != "wrong_person":
             raise ValueError("`new_contact` belongs to a wrong_person outcome")
         return self
 
+    @field_validator("new_contact")
+    @classmethod
+    def _new_contact_can_be_mailed(cls, contact: NewContact | None) -> NewContact | None:
+        if contact is not None:
+            check_email_address(contact.email)
+        return contact
+
 
 class ReassignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    assignee: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)
+    assignee: Annotated[str, AfterValidator(check_email_address)] = Field(
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        max_length=320,
+        examples=["marta.nowak@northwind.example.com"],
+    )
     note: str | None = Field(default=None, max_length=2000)
 
 

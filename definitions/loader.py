@@ -19,6 +19,12 @@ from definitions.validator import validate
 
 LineIndex = dict[tuple[PathPart, ...], int]
 
+# A real journey has a few thousand values (the demo: 1,200). YAML aliases repeat what they
+# name without repeating its text, so 200 bytes of nested aliases ("billion laughs") expand to
+# billions of values; counted on the parsed nodes, where an alias is one shared node, such a
+# file is refused in linear time, before anything walks the expanded document.
+MAX_VALUES = 100_000
+
 
 def _index_lines(node: yaml.Node, path: tuple[PathPart, ...], index: LineIndex) -> None:
     index[path] = node.start_mark.line + 1
@@ -102,13 +108,16 @@ def parse_document(
     if media_type == "json":
         try:
             return json.loads(text), {}
+        except RecursionError as error:
+            raise _too_deep(source) from error
         except json.JSONDecodeError as error:
             raise DefinitionInvalid(
                 [DefinitionError(file=source, path="", line=error.lineno, message=error.msg)]
             ) from error
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        document = yaml.safe_load(text)
+        node, document = _parse_yaml(text, source)
+    except RecursionError as error:
+        raise _too_deep(source) from error
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise DefinitionInvalid(
@@ -125,6 +134,94 @@ def parse_document(
     if node is not None:
         _index_lines(node, (), lines)
     return document, lines
+
+
+def _parse_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for lines) and the document, from one parse. PyYAML's Python parser, not
+    its C one: the C parser crashes the whole process on deeply nested input, where this one
+    raises RecursionError."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        _refuse_expansion_bombs(node, source)
+        _refuse_duplicate_keys(node, source)
+        return node, loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _refuse_duplicate_keys(root: yaml.Node, source: str) -> None:
+    """YAML keeps the last of two equal keys: a second `rules:` would silently drop the first."""
+    found: list[DefinitionError] = []
+    seen: set[int] = set()
+
+    def walk(node: yaml.Node, path: tuple[PathPart, ...]) -> None:
+        if id(node) in seen:  # an alias: checked where its anchor is
+            return
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for key_node, value_node in node.value:
+                key = key_node.value
+                if isinstance(key_node, yaml.ScalarNode) and key != "<<":
+                    if key in keys:
+                        found.append(
+                            DefinitionError(
+                                file=source,
+                                path=format_path((*path, key)),
+                                line=key_node.start_mark.line + 1,
+                                message="is given twice; YAML would keep only the last",
+                            )
+                        )
+                    keys.add(key)
+                walk(value_node, (*path, key))
+        elif isinstance(node, yaml.SequenceNode):
+            for position, item in enumerate(node.value):
+                walk(item, (*path, position))
+
+    walk(root, ())
+    if found:
+        raise DefinitionInvalid(found)
+
+
+def _refuse_expansion_bombs(root: yaml.Node, source: str) -> None:
+    """Refuse a document whose aliases expand it past `MAX_VALUES` values, or into itself."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if id(node) in open_nodes:
+            raise _refused(source, "an alias refers to a value that contains it")
+        open_nodes.add(id(node))
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        total = 1 + sum(size(child) for child in children)
+        open_nodes.discard(id(node))
+        if total > MAX_VALUES:
+            raise _refused(
+                source,
+                f"the document expands to more than {MAX_VALUES:,} values (aliases repeat what "
+                "they refer to); write the journey out without nested aliases",
+            )
+        sizes[id(node)] = total
+        return total
+
+    size(root)
+
+
+def _too_deep(source: str) -> DefinitionInvalid:
+    return _refused(source, "the document is nested too deeply to be a journey")
+
+
+def _refused(source: str, message: str) -> DefinitionInvalid:
+    return DefinitionInvalid([DefinitionError(file=source, path="", line=None, message=message)])
 
 
 def parse_definition(

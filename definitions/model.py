@@ -21,11 +21,17 @@ from definitions.durations import Duration
 from definitions.settings import Defaults, ReEntry, Sales, Scoring, Sender, Sending
 from definitions.vocabulary import Lifecycle, SalesOutcomeKind, Temperature, TriggerEventType
 
+# Points a band, an item or an action may name. Far above the article's 10,000-point bonus, and
+# low enough that a score, summed from them, stays a long way inside the database's integer
+# (a score it cannot store would fail the journey's projection on every retry).
+MAX_POINTS = 1_000_000
+Points = Annotated[int, Field(ge=-MAX_POINTS, le=MAX_POINTS)]
+
 
 class Stage(Strict):
     id: Slug
     name: str | None = None
-    points: tuple[int, int] = Field(
+    points: tuple[Points, Points] = Field(
         description="The band [min, max] of points that this stage's content may award."
     )
 
@@ -58,7 +64,7 @@ class ContentItem(Strict):
     id: Slug
     stage: str
     title: str
-    points: int = Field(ge=0)
+    points: int = Field(ge=0, le=MAX_POINTS)
     link: str = Field(pattern=r"^https?://", description="Where a tracked click lands.")
     email: EmailTemplate
 
@@ -95,7 +101,8 @@ class SplitStep(Strict):
 
 
 def _step_kind(raw: Any) -> str | None:
-    keys = raw.keys() if isinstance(raw, dict) else vars(raw).keys()
+    # Anything but a mapping or a model (a bare number, a list) has no kind: pydantic says so.
+    keys = raw.keys() if isinstance(raw, dict) else getattr(raw, "__dict__", {}).keys()
     for kind in ("send", "wait_for", "wait", "split"):
         if kind in keys:
             return kind
@@ -175,7 +182,7 @@ class TaskSpec(Strict):
 
 
 class AddPoints(Strict):
-    add_points: int
+    add_points: Points
 
 
 class MoveTo(Strict):
@@ -255,7 +262,8 @@ _ACTION_KINDS = (
 
 
 def _action_kind(raw: Any) -> str | None:
-    keys = raw.keys() if isinstance(raw, dict) else vars(raw).keys()
+    # Anything but a mapping or a model (a bare number, a list) has no kind: pydantic says so.
+    keys = raw.keys() if isinstance(raw, dict) else getattr(raw, "__dict__", {}).keys()
     return next((kind for kind in _ACTION_KINDS if kind in keys), None)
 
 
@@ -343,10 +351,17 @@ class Goal(Strict):
     )
 
 
+# Versions are stored in a 32-bit INTEGER column (PostgreSQL's `integer`); a larger one could
+# not be published or looked up.
+MAX_VERSION = 2**31 - 1
+
+
 class JourneyDefinition(Strict):
     journey: Slug = Field(description="The journey's id, stable across versions.")
     name: str
-    version: int | None = Field(default=None, ge=1, description="Assigned on publish when omitted.")
+    version: int | None = Field(
+        default=None, ge=1, le=MAX_VERSION, description="Assigned on publish when omitted."
+    )
     description: str | None = None
     sender: Sender
     defaults: Defaults = Field(default_factory=Defaults)

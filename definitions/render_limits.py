@@ -5,7 +5,9 @@ The sandbox stops templates from reaching Python's internals, but not from loopi
 can write gigabytes. So a render runs under a deadline, checked on every line the compiled
 template executes (a trace function on this thread only, removed afterwards), and its output is
 collected chunk by chunk and cut off past a size. Both surface as a `TemplateError`, which
-validation reports at publish time and the send activity treats as permanent.
+validation reports at publish time and the send activity treats as permanent; so does any other
+error the template raises while it runs (`1 / 0`, a range the sandbox refuses), which would
+otherwise crash validation, or fail a send and have it retried for ever.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ class RenderLimitExceeded(TemplateError):
     """A template ran too long or wrote too much."""
 
 
+class RenderFailed(TemplateError):
+    """The template raised an error of Python's own while it ran."""
+
+
 def bounded_render(
     template: Template,
     context: dict[str, Any],
@@ -46,6 +52,10 @@ def bounded_render(
     sys.settrace(on_deadline)
     try:
         return _collect(template.generate(context), max_chars)
+    except TemplateError:
+        raise
+    except Exception as error:  # the template's own fault, whatever Python called it
+        raise RenderFailed(f"the template failed: {type(error).__name__}: {error}") from error
     finally:
         sys.settrace(previous)
 

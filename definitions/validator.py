@@ -77,7 +77,7 @@ def _duplicate_ids(definition: JourneyDefinition) -> Iterator[Problem]:
 def _timezone(definition: JourneyDefinition) -> Iterator[Problem]:
     try:
         ZoneInfo(definition.defaults.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         yield Problem(
             ("defaults", "timezone"),
             f"unknown time zone {definition.defaults.timezone!r} (use an IANA name such as "

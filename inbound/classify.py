@@ -68,6 +68,8 @@ def classify(message: InboundMessage, *, received_at: datetime | None = None) ->
 
 
 def _verdict(message: InboundMessage, text: str, *, sent: date) -> _Verdict:
+    if message.unreadable_body is not None:
+        return _Verdict("unknown", message.unreadable_body)
     if message.delivery_status is not None:
         return _Verdict("bounce", _bounce_reason(message.delivery_status))
     challenge = challenge_phrase(text)

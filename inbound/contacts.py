@@ -37,6 +37,10 @@ _TRIGGER = re.compile(
 _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\d[\d \t().\-/]{5,}\d(?![\w])")
 _MIN_PHONE_DIGITS = 7
+# E.164 numbers have at most 15 digits; a longer run of digits is something else.
+_MAX_PHONE_DIGITS = 15
+# What an event's contact details hold (`workflows.events.ContactDetails`).
+_MAX_NAME_CHARS = 200
 _UPPER = "A-ZĄĆĘŁŃÓŚŹŻÄÖÜ"
 _LOWER = "a-ząćęłńóśźżäöüßéè"
 _NAME_WORD = rf"[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
@@ -92,6 +96,8 @@ def _contact_in(window: str, sender: str | None) -> AlternateContact | None:
     phone = _phone(window)
     name = _name_before(window, email_match.start(), email or "") if email_match else None
     name = name or _name_at_start(window, email)
+    if name is not None and len(name) > _MAX_NAME_CHARS:
+        name = None  # three "words" that long are no one's name
     if email is None and phone is None and name is None:
         return None
     return AlternateContact(name, email, phone)
@@ -102,7 +108,9 @@ def _phone(window: str) -> str | None:
         candidate = match.group(0).strip()
         digits = re.sub(r"\D", "", candidate)
         # Dates such as 15.09.2026 have digits too, but never this many without a plus.
-        if len(digits) >= _MIN_PHONE_DIGITS and not re.fullmatch(r"[\d.]+", candidate):
+        if not _MIN_PHONE_DIGITS <= len(digits) <= _MAX_PHONE_DIGITS:
+            continue
+        if not re.fullmatch(r"[\d.]+", candidate):
             return candidate
     return None
 

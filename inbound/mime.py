@@ -39,12 +39,19 @@ def decode_bytes(data: bytes, declared: str | None) -> str:
     return data.decode(_known_charset(declared) or _LAST_RESORT, errors="replace")
 
 
-def header_text(raw: str) -> str:
-    """A header value unfolded, with RFC 2047 encoded words and raw 8-bit bytes decoded."""
+def unfolded(raw: str) -> str:
+    """A header value on one line, with raw 8-bit bytes decoded (encoded words left as they
+    are, so addresses can be parsed before a display name is decoded)."""
     value = _FOLD.sub(" ", raw)
     if _SURROGATES.search(value):
         # The parser keeps undecodable 8-bit header bytes as surrogates; most are UTF-8.
         value = decode_bytes(value.encode("utf-8", "surrogateescape"), None)
+    return value.strip()
+
+
+def header_text(raw: str) -> str:
+    """A header value unfolded, with RFC 2047 encoded words and raw 8-bit bytes decoded."""
+    value = unfolded(raw)
     if "=?" in value:
         # A broken encoded word stays as written, which is still readable.
         with contextlib.suppress(ValueError, LookupError, UnicodeError, AssertionError):
@@ -109,7 +116,8 @@ def body_text(message: EmailMessage) -> str:
 
 
 def _normalise(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    # NUL is no text (and PostgreSQL cannot store it): it goes, whatever sent it.
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").replace("\x00", "")
 
 
 def _known_charset(name: str | None) -> str | None:

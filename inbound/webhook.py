@@ -106,7 +106,7 @@ def _build(
         clean = " ".join(value.split())
         try:
             message[name] = clean
-        except (ValueError, TypeError, IndexError):
+        except Exception:  # the header registry raises all kinds (AttributeError on `;`)
             continue  # one unusable header should not cost us the message
     if text:
         message.set_content(text)

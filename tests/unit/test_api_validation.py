@@ -20,6 +20,7 @@ from nurture.db import Database
 from nurture.settings import Settings
 from nurture.smtp_sink import free_port
 from nurture.tables import EventRecord, ProspectRecord
+from tests.fixtures.auth import admin_headers
 
 
 class _NoTemporal:
@@ -31,7 +32,9 @@ class _NoTemporal:
 async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings=settings, db=database, temporal=cast(Client, _NoTemporal()))
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=admin_headers(settings)
+    ) as client:
         yield client
 
 

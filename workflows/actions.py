@@ -34,6 +34,7 @@ from workflows.send_window import describe as describe_window
 from workflows.send_window import next_opening
 from workflows.splits import choose_branch
 from workflows.state import (
+    MAX_SCORE,
     Cursor,
     DeferredSend,
     HeldSend,
@@ -117,7 +118,9 @@ def run_split(turn: Turn, spec: SplitSpec, reason: str, rule_id: str | None = No
 
 
 def add_points(turn: Turn, points: int, reason: str, rule_id: str | None = None) -> None:
-    turn.state.score += points
+    # Bounded to what the database's score column holds: a projection that cannot be written
+    # would stop the journey's reports, and no real score comes near two billion.
+    turn.state.score = max(-MAX_SCORE, min(MAX_SCORE, turn.state.score + points))
     turn.decide(
         "points", f"{points:+d} points (score {turn.state.score}): {reason}", rule_id=rule_id
     )

@@ -15,6 +15,8 @@ from definitions.vocabulary import Lifecycle, Temperature
 
 Status = Literal["active", "paused", "handed_off", "unsubscribed", "completed"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"unsubscribed", "completed"})
+# The largest score: the database keeps scores in a 32-bit integer column.
+MAX_SCORE = 2**31 - 1
 
 # Idempotency needs the ids of applied events; a journey lives for months but sees few events,
 # so a generous window keeps state small while a webhook retried days later is still recognised.

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
-from temporalio.client import Client
 
 from api.app import create_app
 from api.publishing import publish
@@ -18,16 +17,12 @@ from nurture.db import Database
 from nurture.settings import Settings
 from nurture.tables import Enrollment, EventRecord, SalesTask, SentEmail
 from tests.fixtures.auth import admin_headers
+from tests.fixtures.temporal import no_temporal
 from tests.unit.journey_helpers import small_journey
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 DAY = timedelta(days=1)
 JOURNEY = "small"  # stages a, b, c; content a1, a2 (a), b1 (b), c1, c2 (c)
-
-
-class _NoTemporal:
-    def __getattr__(self, name: str) -> Any:
-        raise AssertionError(f"a report reached Temporal ({name}) but should not have")
 
 
 def at(days: float) -> datetime:
@@ -118,7 +113,7 @@ async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.
             ]
         )
         await session.commit()
-    app = create_app(settings=settings, db=database, temporal=cast(Client, _NoTemporal()))
+    app = create_app(settings=settings, db=database, temporal=no_temporal())
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://testserver", headers=admin_headers(settings)

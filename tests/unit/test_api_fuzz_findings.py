@@ -8,27 +8,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
-from temporalio.client import Client
 
 from api.app import create_app
 from nurture.db import Database
 from nurture.settings import Settings
 from nurture.tables import SalesTask
 from tests.fixtures.auth import admin_headers
-
-
-class _NoTemporal:
-    def __getattr__(self, name: str) -> Any:
-        raise AssertionError(f"the request reached Temporal ({name}) but should not have")
+from tests.fixtures.temporal import no_temporal
 
 
 def _app(settings: Settings, database: Database) -> Any:
-    return create_app(settings=settings, db=database, temporal=cast(Client, _NoTemporal()))
+    return create_app(settings=settings, db=database, temporal=no_temporal())
 
 
 @pytest_asyncio.fixture

@@ -7,7 +7,7 @@ the health check, a client whose server is not there).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest_asyncio
@@ -21,16 +21,12 @@ from nurture.settings import Settings
 from nurture.smtp_sink import free_port
 from nurture.tables import EventRecord, ProspectRecord
 from tests.fixtures.auth import admin_headers
-
-
-class _NoTemporal:
-    def __getattr__(self, name: str) -> Any:
-        raise AssertionError(f"the request reached Temporal ({name}) but should not have")
+from tests.fixtures.temporal import no_temporal
 
 
 @pytest_asyncio.fixture
 async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings=settings, db=database, temporal=cast(Client, _NoTemporal()))
+    app = create_app(settings=settings, db=database, temporal=no_temporal())
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://testserver", headers=admin_headers(settings)

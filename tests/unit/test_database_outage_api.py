@@ -4,20 +4,14 @@ lost. (The fault test `tests/faults/test_database_outage.py` shows it with a loc
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, cast
 
 import httpx
-from temporalio.client import Client
 
 from api.app import create_app
 from nurture.db import Database
 from nurture.settings import Settings
 from tests.fixtures.auth import admin_headers
-
-
-class _NoTemporal:
-    def __getattr__(self, name: str) -> Any:
-        raise AssertionError(f"the request reached Temporal ({name}) but should not have")
+from tests.fixtures.temporal import no_temporal
 
 
 async def test_an_unreachable_database_answers_503_with_retry_after(
@@ -27,7 +21,7 @@ async def test_an_unreachable_database_answers_503_with_retry_after(
     blocked = tmp_path / "blocked.db"
     blocked.mkdir()
     db = Database.from_url(f"sqlite+aiosqlite:///{blocked}")
-    app = create_app(settings=settings, db=db, temporal=cast(Client, _NoTemporal()))
+    app = create_app(settings=settings, db=db, temporal=no_temporal())
     event = {"id": "e-1", "prospect_id": "p-1", "type": "form_submitted", "data": {"form_id": "x"}}
     try:
         async with httpx.AsyncClient(

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from tests.unit.journey_helpers import PROSPECT, START, event, sent_content, small_journey
 from workflows import interpreter
 from workflows.commands import CreateTask, SendEmail
-from workflows.state import JourneyState
+from workflows.state import MAX_SCORE, JourneyState
 from workflows.timing import next_action
 
 DAY = timedelta(days=1)
@@ -256,3 +256,14 @@ def test_status_guard_leaves_handed_off_prospects_alone() -> None:
     handed_off = enrolled().model_copy(update={"status": "handed_off"})
     assert not guard_holds(Guard(status_in=["active", "paused"]), handed_off)
     assert guard_holds(Guard(status_in=["handed_off"]), handed_off)
+
+
+def test_a_score_stops_at_what_the_database_can_hold() -> None:
+    near_the_top = enrolled().model_copy(update={"score": MAX_SCORE - 3})
+
+    state, outcome = interpreter.apply_event(
+        small_journey(), near_the_top, event("e1", "content_consumed", content_id="a1"), START
+    )
+
+    assert state.score == MAX_SCORE
+    assert f"(score {MAX_SCORE})" in next(d.reason for d in outcome.decisions if d.kind == "points")

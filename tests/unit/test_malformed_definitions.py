@@ -12,14 +12,13 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
 import yaml
 from jinja2 import TemplateError
-from temporalio.client import Client
 
 from api.app import create_app
 from definitions.errors import DefinitionError, DefinitionInvalid
@@ -29,6 +28,7 @@ from definitions.templates import render_email
 from nurture.db import Database
 from nurture.settings import Settings
 from tests.fixtures.auth import admin_headers
+from tests.fixtures.temporal import no_temporal
 
 VALID = (Path(__file__).parent.parent / "data" / "small_journey.yaml").read_text(encoding="utf-8")
 # Anything that takes longer is a way to hold the API (the brief's bound for alias bombs).
@@ -246,14 +246,9 @@ def test_a_wrong_type_in_any_top_level_field_names_the_field(field: str, wrong: 
 # --- the same corpus through the API --------------------------------------------------------
 
 
-class _NoTemporal:
-    def __getattr__(self, name: str) -> Any:
-        raise AssertionError(f"publishing reached Temporal ({name}) but should not have")
-
-
 @pytest_asyncio.fixture
 async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings=settings, db=database, temporal=cast(Client, _NoTemporal()))
+    app = create_app(settings=settings, db=database, temporal=no_temporal())
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://testserver",

@@ -5,25 +5,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any, cast
+from typing import Any
 
 import httpx
-from temporalio.client import Client
 
 from api.app import create_app
 from nurture.db import Database
 from nurture.settings import Settings
 from tests.fixtures.auth import admin_headers
-
-
-class _NoTemporal:
-    def __getattr__(self, name: str) -> Any:
-        raise AssertionError(f"the request reached Temporal ({name}) but should not have")
+from tests.fixtures.temporal import no_temporal
 
 
 def client(settings: Settings, database: Database, **limits: int) -> httpx.AsyncClient:
     limited = settings.model_copy(update=limits)
-    app = create_app(settings=limited, db=database, temporal=cast(Client, _NoTemporal()))
+    app = create_app(settings=limited, db=database, temporal=no_temporal())
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://testserver",

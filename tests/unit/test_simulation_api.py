@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import httpx
 import pytest_asyncio
 from sqlmodel import select
-from temporalio.client import Client
 
 from api.app import create_app
 from nurture.db import Database
@@ -17,6 +16,7 @@ from nurture.settings import Settings
 from nurture.smtp_sink import MailSink
 from nurture.tables import DecisionRecord, SentEmail
 from tests.fixtures.auth import admin_headers
+from tests.fixtures.temporal import no_temporal
 
 DEMO = (Path(__file__).resolve().parents[2] / "definitions" / "b2b_funnel.yaml").read_text()
 SCENARIO: dict[str, Any] = {
@@ -36,14 +36,9 @@ SCENARIO: dict[str, Any] = {
 }
 
 
-class _NoTemporal:
-    def __getattr__(self, name: str) -> Any:
-        raise AssertionError(f"a simulation reached Temporal ({name})")
-
-
 @pytest_asyncio.fixture
 async def client(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings=settings, db=database, temporal=cast(Client, _NoTemporal()))
+    app = create_app(settings=settings, db=database, temporal=no_temporal())
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://testserver", headers=admin_headers(settings)

@@ -20,7 +20,9 @@ import httpx
 from nurture.links import make_click_token, make_unsubscribe_token
 
 DEMO_JOURNEY = Path(__file__).parents[2] / "definitions" / "b2b_funnel.yaml"
-JOURNEY_ID = "b2b-funnel"
+# The demo journey under an id of its own: the fuzzer shares the test session's Temporal server,
+# and other tests run the demo journey with prospects of the same names.
+JOURNEY_ID = "fuzz-funnel"
 PROSPECTS = ("ada", "grace", "linus")
 # Operations that destroy or close what they name get ids of their own, so the others still
 # find what they need in whatever order the operations run.
@@ -62,7 +64,9 @@ def seed(http: httpx.Client, *, link_secret: str) -> SeedIds:
     _expect(
         http.post(
             "/journeys",
-            content=DEMO_JOURNEY.read_bytes(),
+            content=DEMO_JOURNEY.read_text().replace(
+                "journey: b2b-funnel", f"journey: {JOURNEY_ID}", 1
+            ),
             headers={"content-type": "application/yaml"},
         ),
         201,

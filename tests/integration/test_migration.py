@@ -102,8 +102,18 @@ async def view(api: Api, prospect_id: str) -> JourneyView:
     return answer
 
 
-async def projected(api: Api, version: int) -> list[Enrollment] | None:
-    """Every prospect's projection row, once all of them show `version`."""
+MID_JOURNEY = {
+    "kai": ("offer", "active"),
+    "max": ("intro", "handed_off"),
+    "ola": ("intro", "paused"),
+}
+
+
+async def projected(
+    api: Api, version: int, *, settled: dict[str, tuple[str, str]] | None = None
+) -> list[Enrollment] | None:
+    """Every prospect's projection row, once all of them show `version` (and, for those in
+    `settled`, that stage and status)."""
     async with api.db.session() as session:
         rows = list(
             await session.exec(select(Enrollment).where(Enrollment.journey_id == api.journey_id))
@@ -111,6 +121,9 @@ async def projected(api: Api, version: int) -> list[Enrollment] | None:
     ready = len(rows) == len(PROSPECTS) and all(
         row.version == version and row.state.get("version") == version for row in rows
     )
+    shown = {row.prospect_id: (row.stage, row.status) for row in rows}
+    if settled is not None and any(shown.get(who) != what for who, what in settled.items()):
+        return None
     return rows if ready else None
 
 
@@ -126,7 +139,8 @@ async def four_prospects_mid_journey(api: Api) -> None:
     await eventually(lambda: api.state_if("ola", lambda state: state["status"] == "paused"))
     await eventually(lambda: api.state_if("max", lambda state: state["status"] == "handed_off"))
     await eventually(lambda: api.state_if("kai", lambda state: state["stage"] == "offer"))
-    await eventually(lambda: projected(api, 1))
+    # The plan reads the projection, which trails the journeys' own state by an activity.
+    await eventually(lambda: projected(api, 1, settled=MID_JOURNEY))
     await api.publish(V2)
 
 

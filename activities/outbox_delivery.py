@@ -18,6 +18,7 @@ from typing import Literal
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.exceptions import ApplicationError
 
 from activities.smtp_replies import Meaning, is_alert, meaning
@@ -76,7 +77,7 @@ class Envelope:
 async def deliver_once(
     db: Database, settings: Settings, *, envelope: Envelope, message: EmailMessage
 ) -> Outcome:
-    row = await _claim(db, envelope=envelope, message=message)
+    row, suppressed = await _claim(db, envelope=envelope, message=message)
     policy = settings.uncertain_sends
     step = next_step(row.state, policy=policy)
     if step == "mark_uncertain":
@@ -93,11 +94,9 @@ async def deliver_once(
             type=row.failure_type or SMTP_REFUSED,
             non_retryable=True,
         )
-    if envelope.suppressible:
-        suppressed = await _suppressed(db, address=envelope.to_address)
-        if suppressed is not None:
-            await _set_state(db, key=row.key, state="suppressed", error=suppressed)
-            return Outcome("suppressed", row.message_id, row.subject, suppressed)
+    if suppressed is not None:
+        await _set_state(db, key=row.key, state="suppressed", error=suppressed)
+        return Outcome("suppressed", row.message_id, row.subject, suppressed)
     return await _transmit(db, settings, row=row, message=message, envelope=envelope)
 
 
@@ -186,12 +185,20 @@ async def _refused(db: Database, *, envelope: Envelope, refusal: SmtpRefused) ->
     return ApplicationError(f"{prefix}: {text}", type=failure_type, non_retryable=True)
 
 
-async def _claim(db: Database, *, envelope: Envelope, message: EmailMessage) -> OutboxMessage:
-    """The key's row, created as `pending` by the first attempt."""
+async def _claim(
+    db: Database, *, envelope: Envelope, message: EmailMessage
+) -> tuple[OutboxMessage, str | None]:
+    """The key's row, created as `pending` by the first attempt, and why the address is
+    suppressed (None if it is not, or the message ignores the list), read in one session."""
     async with db.session() as session:
+        suppressed = (
+            await _suppressed(session, address=envelope.to_address)
+            if envelope.suppressible
+            else None
+        )
         row = await session.get(OutboxMessage, envelope.key)
         if row is not None:
-            return row
+            return row, suppressed
         row = OutboxMessage(
             key=envelope.key,
             message_id=str(message["Message-ID"]),
@@ -207,13 +214,12 @@ async def _claim(db: Database, *, envelope: Envelope, message: EmailMessage) -> 
         except IntegrityError:
             await session.rollback()
         else:
-            await session.refresh(row)
-            return row
+            return row, suppressed
     async with db.session() as session:
         found = await session.get(OutboxMessage, envelope.key)
     if found is None:  # pragma: no cover - the conflict above means it exists
         raise RuntimeError(f"outbox row {envelope.key!r} vanished")
-    return found
+    return found, suppressed
 
 
 async def _take_for_sending(db: Database, *, key: str, policy: str) -> bool:
@@ -279,9 +285,8 @@ async def _mark_uncertain(db: Database, *, row: OutboxMessage, why: str) -> Outb
     return found if found is not None else row
 
 
-async def _suppressed(db: Database, *, address: str) -> str | None:
-    async with db.session() as session:
-        entry = await suppression_of(session, address=address)
+async def _suppressed(session: AsyncSession, *, address: str) -> str | None:
+    entry = await suppression_of(session, address=address)
     if entry is None:
         return None
     return f"address suppressed ({entry.reason} at {entry.at.isoformat()})"

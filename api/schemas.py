@@ -107,6 +107,18 @@ class EnrollmentProspect(Prospect):
     def _email_sendable(cls, value: str) -> str:
         return check_email_address(value)
 
+    @field_validator("id")
+    @classmethod
+    def _id_is_opaque(cls, value: str) -> str:
+        # The id names the prospect's workflows and is kept in Temporal's histories and search
+        # index, beyond erasure of the database and the reach of payload encryption.
+        if "@" in value:
+            raise ValueError(
+                "must be an opaque id (your CRM's), not an e-mail address: it becomes part of "
+                "workflow ids that Temporal keeps and shows"
+            )
+        return value
+
     def as_prospect(self) -> Prospect:
         return Prospect.model_validate(self.model_dump())
 

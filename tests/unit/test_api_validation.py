@@ -130,6 +130,18 @@ async def test_a_prospect_without_email_is_422_naming_it(client: httpx.AsyncClie
     assert _locations(response) == [["body", "email"]]
 
 
+async def test_an_email_address_as_prospect_id_is_422_naming_the_id(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/journeys/any/enrollments", json={"id": "ada@example.com", "email": "ada@example.com"}
+    )
+
+    assert response.status_code == 422
+    assert _locations(response) == [["body", "id"]]
+    assert "opaque id" in response.text
+
+
 async def test_enrolling_in_an_unknown_journey_is_404(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/journeys/nowhere/enrollments", json={"id": "p-1", "email": "ada@example.com"}

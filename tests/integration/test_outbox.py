@@ -109,13 +109,15 @@ async def test_concurrent_attempts_transmit_one_copy(
 
 
 class DeferOnce(CatchingHandler):
-    deferred = 0
+    def __init__(self, sink: MailSink) -> None:
+        super().__init__(sink)
+        self.deferred = False
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
-        if DeferOnce.deferred == 0:
-            DeferOnce.deferred += 1
+        if not self.deferred:
+            self.deferred = True
             return "451 4.7.1 greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"

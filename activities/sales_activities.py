@@ -21,7 +21,6 @@ from activities.mailer import build_message
 from activities.message_ids import message_id_for
 from activities.outbox_delivery import Envelope, deliver_once
 from activities.tasks import (
-    insert_task,
     notification_email,
     notification_recipient,
     task_row,
@@ -30,6 +29,7 @@ from definitions.model import JourneyDefinition
 from definitions.settings import Sender
 from nurture.db import Database
 from nurture.metrics import TASKS_CREATED
+from nurture.rows import insert_unless_present
 from nurture.settings import Settings
 from nurture.tables import JourneyVersion, ProspectRecord, SalesTask
 from workflows.commands import stable_digest
@@ -87,7 +87,7 @@ class SalesActivities:
                 requested=input.task.assignee,
             )
             row = task_row(input, task_id=task_id, assignee=assignee)
-            if await insert_task(session, row=row):
+            if await insert_unless_present(session, row, key=row.id):
                 return row, True
         async with self._db.session() as session:
             winner = await session.get(SalesTask, task_id)

@@ -6,9 +6,6 @@ import html
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from definitions.templates import RenderedEmail
 from nurture.tables import SalesTask
 from workflows.contract import CreateTaskInput
@@ -57,19 +54,6 @@ def task_context(state: JourneyState) -> dict[str, Any]:
     """A JSON snapshot of the journey, frozen at the moment the task was created."""
     snapshot = state.model_dump(mode="json")
     return {name: snapshot[name] for name in _CONTEXT_FIELDS}
-
-
-async def insert_task(session: AsyncSession, *, row: SalesTask) -> bool:
-    """Insert the task unless it exists; True only for the call that inserted it."""
-    if await session.get(SalesTask, row.id) is not None:
-        return False
-    session.add(row)
-    try:
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
-        return False
-    return True
 
 
 def notification_recipient(assignee: str | None, *, sales_inbox: str) -> str:

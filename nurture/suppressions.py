@@ -17,10 +17,10 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import Column, Text
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from nurture.rows import insert_unless_present
 from nurture.tables import UtcDateTime
 
 SuppressionReason = Literal["unsubscribed", "hard_bounce", "complaint", "erased"]
@@ -58,25 +58,15 @@ async def suppress(
 ) -> bool:
     """Add the address unless it is listed already (the first reason stays); True if added."""
     key = address_hash(address)
-    if await session.get(Suppression, key) is not None:
-        return False
-    session.add(
-        Suppression(
-            address_hash=key,
-            address=address.strip(),
-            reason=reason,
-            source=source[:200],
-            detail=detail,
-            at=at,
-        )
+    row = Suppression(
+        address_hash=key,
+        address=address.strip(),
+        reason=reason,
+        source=source[:200],
+        detail=detail,
+        at=at,
     )
-    try:
-        await session.commit()
-    except IntegrityError:
-        # Listed by a concurrent request a moment ago: the list holds it either way.
-        await session.rollback()
-        return False
-    return True
+    return await insert_unless_present(session, row, key=key)
 
 
 async def suppression_of(session: AsyncSession, *, address: str) -> Suppression | None:

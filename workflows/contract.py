@@ -13,7 +13,14 @@ from pydantic import BaseModel, Field
 
 from definitions.model import ContentItem, JourneyDefinition
 from definitions.settings import Queue, Sender
-from workflows.commands import CreateTask, Decision, EnrollContact, EscalateTask, NotifyReassigned
+from workflows.commands import (
+    CreateTask,
+    Decision,
+    EnrollContact,
+    EscalateTask,
+    NotifyReassigned,
+    SendEmail,
+)
 from workflows.events import ProspectEvent
 from workflows.state import JourneyState, Prospect
 
@@ -87,6 +94,32 @@ class SendEmailInput(BaseModel):
     at: datetime
     # The prospect's time zone when they have none: quiet periods are local days.
     default_timezone: str = "UTC"
+
+    @classmethod
+    def for_command(
+        cls,
+        command: SendEmail,
+        *,
+        definition: JourneyDefinition,
+        state: JourneyState,
+        workflow_id: str,
+        at: datetime,
+    ) -> SendEmailInput:
+        """What the send activity needs to carry out `command` for this journey, now."""
+        return cls(
+            key=command.key,
+            workflow_id=workflow_id,
+            journey_id=definition.journey,
+            journey_name=definition.name,
+            version=state.version,
+            stage=state.stage,
+            prospect=state.prospect,
+            content=definition.content_item(command.content_id),
+            sender=definition.sender,
+            reason=command.reason,
+            at=at,
+            default_timezone=definition.defaults.timezone,
+        )
 
 
 class SendResult(BaseModel):

@@ -266,19 +266,12 @@ class ProspectJourneyWorkflow:
         try:
             result = await workflow.execute_activity(
                 SEND_EMAIL_ACTIVITY,
-                SendEmailInput(
-                    key=command.key,
+                SendEmailInput.for_command(
+                    command,
+                    definition=definition,
+                    state=state,
                     workflow_id=workflow.info().workflow_id,
-                    journey_id=definition.journey,
-                    journey_name=definition.name,
-                    version=state.version,
-                    stage=state.stage,
-                    prospect=state.prospect,
-                    content=definition.content_item(command.content_id),
-                    sender=definition.sender,
-                    reason=command.reason,
                     at=workflow.now(),
-                    default_timezone=definition.defaults.timezone,
                 ),
                 result_type=SendResult,
                 start_to_close_timeout=_ACTIVITY_TIMEOUT,

@@ -247,20 +247,12 @@ class JourneyShell:
             ]
 
     def _input(self, command: SendEmail) -> SendEmailInput:
-        definition, state = self.definition, self.state
-        return SendEmailInput(
-            key=command.key,
+        return SendEmailInput.for_command(
+            command,
+            definition=self.definition,
+            state=self.state,
             workflow_id=self.workflow_id,
-            journey_id=definition.journey,
-            journey_name=definition.name,
-            version=state.version,
-            stage=state.stage,
-            prospect=state.prospect,
-            content=definition.content_item(command.content_id),
-            sender=definition.sender,
-            reason=command.reason,
             at=self.now,
-            default_timezone=definition.defaults.timezone,
         )
 
     async def _deliver(self, send: SendEmailInput, fault: SendFault) -> SendResult:

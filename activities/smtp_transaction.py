@@ -5,7 +5,8 @@ whether the server had the whole message. Here the conversation is split: everyt
 the last RCPT is safe to repeat (the server keeps nothing until the end of DATA), then
 `before_data` runs (the outbox records that the message is now leaving), then DATA. A definite
 reply to DATA says what happened; a lost connection or a timeout during DATA does not, and is
-raised as `DeliveryUncertain` (RFC 1047's duplicate-message window).
+raised as `DeliveryUncertain` (RFC 1047's duplicate-message window). An address aiosmtplib will
+not put on the wire is refused here as permanently as a server's 553 would be.
 """
 
 from __future__ import annotations
@@ -82,12 +83,16 @@ async def _envelope(
         await smtp.mail(sender, options=options, encoding=encoding)
     except aiosmtplib.SMTPResponseException as error:
         raise _refused(error, phase="sender") from error
+    except ValueError as error:
+        raise _unusable(error, phase="sender") from error
     refusals: list[SmtpRefused] = []
     for recipient in recipients:
         try:
             await smtp.rcpt(recipient, encoding=encoding)
         except aiosmtplib.SMTPRecipientRefused as error:
             refusals.append(_refused(error, phase="recipient", recipient=recipient))
+        except ValueError as error:
+            refusals.append(_unusable(error, phase="recipient", recipient=recipient))
     # A server may accept some recipients and refuse others; sending DATA then would deliver
     # to part of the list and leave the rest to a retry that re-sends to everyone. So any
     # refusal stops the transaction, the permanent ones first.
@@ -99,3 +104,10 @@ def _refused(
     error: aiosmtplib.SMTPResponseException, *, phase: Phase, recipient: str | None = None
 ) -> SmtpRefused:
     return SmtpRefused(Reply(error.code, error.message), phase=phase, recipient=recipient)
+
+
+def _unusable(error: ValueError, *, phase: Phase, recipient: str | None = None) -> SmtpRefused:
+    """aiosmtplib refuses to send an address it cannot put on the wire (a control character, a
+    quote); no retry changes that, so it reads as the server's permanent "bad address syntax"."""
+    reply = Reply(553, f"5.1.3 not sent, the address cannot be used: {error}")
+    return SmtpRefused(reply, phase=phase, recipient=recipient)

@@ -322,6 +322,25 @@ async def test_a_partial_refusal_stops_before_data_and_suppresses_only_the_refus
         assert await suppression_of(session, address=ADA) is None
 
 
+async def test_an_address_that_cannot_be_put_on_the_wire_fails_for_good(
+    database: Database, settings: Settings, smtp_sink: MailSink
+) -> None:
+    # Enrolled before the API refused such addresses, or named by a salesperson: retrying
+    # would fail the same way forever.
+    unusable = "bo\x01b@example.com"
+
+    with pytest.raises(ApplicationError) as refused:
+        await deliver_once(
+            database, settings, envelope=_envelope(to=unusable), message=_message(to=unusable)
+        )
+
+    assert refused.value.type == "AddressRejected"
+    assert refused.value.non_retryable
+    assert "cannot be used" in str(refused.value)
+    assert (await _row(database)).state == "failed"
+    assert smtp_sink.messages == []
+
+
 async def test_the_smtp_server_down_leaves_the_message_pending_for_the_retry(
     database: Database, settings: Settings
 ) -> None:

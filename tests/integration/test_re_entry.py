@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from temporalio.client import WorkflowExecutionStatus
+
 from activities.projections import record_projection
 from nurture.db import Database
 from nurture.tables import DecisionRecord, Enrollment
@@ -77,7 +79,15 @@ async def finish(api: Api, prospect_id: str, entry: int) -> Enrollment:
             row = await session.get(Enrollment, api.workflow(prospect_id).id)
         return row if row is not None and row.status == "completed" else None
 
-    return await eventually(ended)
+    async def closed() -> bool:
+        # The last projection is written just before the run completes: until it has, a new
+        # entry still finds the run active.
+        description = await api.workflow(prospect_id).describe()
+        return description.status != WorkflowExecutionStatus.RUNNING
+
+    row = await eventually(ended)
+    await eventually(closed)
+    return row
 
 
 async def row_of(api: Api, prospect_id: str) -> Enrollment:

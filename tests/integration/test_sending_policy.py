@@ -77,6 +77,16 @@ async def sent_rows(api: Api, prospect_id: str) -> list[SentEmail]:
         return list(rows)
 
 
+async def recorded(api: Api, prospect_id: str, count: int) -> list[SentEmail]:
+    """The prospect's sent-email rows once there are `count`: a row is written a moment after
+    the SMTP server has the message, once the outbox has marked it sent."""
+    return await eventually(lambda: at_least_sent(api, prospect_id, count))
+
+
+async def at_least_sent(api: Api, prospect_id: str, count: int) -> list[SentEmail] | None:
+    return at_least(count, await sent_rows(api, prospect_id))
+
+
 async def test_a_cap_across_two_journeys_sends_one_and_defers_the_other_until_it_allows(
     api: Api,
 ) -> None:
@@ -88,7 +98,7 @@ async def test_a_cap_across_two_journeys_sends_one_and_defers_the_other_until_it
 
     assert CAP_REASON in decision.reason
     assert len(api.sink.messages) == 1
-    [first] = await sent_rows(api, "ada")
+    [first] = await recorded(api, "ada", 1)
     assert first.journey_id != held.journey_id
     assert first_mail.message["X-Nurture-Journey"] == first.journey_id
 
@@ -100,10 +110,7 @@ async def test_a_cap_across_two_journeys_sends_one_and_defers_the_other_until_it
     [_, second_mail] = await api.sink.wait_for(2)
     assert second_mail.message["X-Nurture-Journey"] == held.journey_id
 
-    async def both_sent() -> list[SentEmail] | None:
-        return at_least(2, await sent_rows(api, "ada"))
-
-    [_, second] = await eventually(both_sent)
+    [_, second] = await recorded(api, "ada", 2)
     # Sent the moment the first e-mail left the three-day window, not a day later.
     assert timedelta(0) <= second.sent_at - (first.sent_at + 3 * DAY) < ON_TIME
     sent_decisions = await held.decisions("ada", "send")
@@ -122,7 +129,7 @@ async def test_a_cap_that_drops_records_the_skip_and_never_sends_it(api: Api) ->
     await dropped.forward("bo", 4 * DAY)
     await asyncio.sleep(0.5)
     assert len(api.sink.messages) == 1
-    [row] = await sent_rows(api, "bo")
+    [row] = await recorded(api, "bo", 1)
     assert row.journey_id != dropped.journey_id
 
 

@@ -1,4 +1,4 @@
-"""Shared inputs for the activity tests: one prospect, one journey state, one task."""
+"""Shared inputs for the activity tests: one prospect, one journey state, one send, one task."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlmodel import select
 
+from definitions.model import ContentItem
 from definitions.settings import Queue, Sender
 from nurture.db import Database
 from workflows.commands import CreateTask, task_id_for
-from workflows.contract import CreateTaskInput
+from workflows.contract import CreateTaskInput, SendEmailInput
 from workflows.state import JourneyState, Prospect
 
 AT = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -61,6 +62,40 @@ def task_input(
         sender=SENDER,
         at=AT,
         queue=queue,
+    )
+
+
+GUIDE_BODY = (
+    '<p>Hi {{ prospect.first_name }}, here is <a href="{{ link }}">{{ content.title }}</a>.</p>'
+    '<p><a href="{{ unsubscribe_link }}">Unsubscribe</a></p>'
+)
+
+
+def send_input(*, key: str = f"{WORKFLOW_ID}/send/1", body: str = GUIDE_BODY) -> SendEmailInput:
+    return SendEmailInput(
+        key=key,
+        workflow_id=WORKFLOW_ID,
+        journey_id="onboarding",
+        journey_name="Onboarding",
+        version=1,
+        stage="aware",
+        prospect=PROSPECT,
+        content=ContentItem.model_validate(
+            {
+                "id": "guide",
+                "stage": "aware",
+                "title": "The buyer's guide",
+                "points": 5,
+                "link": "https://acme.example/guide",
+                "email": {
+                    "subject": "{{ content.title }} for {{ prospect.company }}",
+                    "body": body,
+                },
+            }
+        ),
+        sender=SENDER,
+        reason="sequence step 1 of aware",
+        at=AT,
     )
 
 

@@ -12,7 +12,6 @@ from temporalio.exceptions import ApplicationError
 
 from activities import JourneyActivities
 from activities.message_ids import message_id_for
-from definitions.model import ContentItem
 from definitions.policy import SendingPolicy
 from nurture.db import Database
 from nurture.links import LinkToken, read_token
@@ -29,14 +28,14 @@ from nurture.tables import (
 from tests.integration.activity_data import (
     AT,
     PROSPECT,
-    SENDER,
     WORKFLOW_ID,
     journey_state,
+    send_input,
     table_rows,
     utc,
 )
 from workflows.commands import Decision
-from workflows.contract import NextAction, RecordProjectionInput, SendEmailInput, SendResult
+from workflows.contract import NextAction, RecordProjectionInput, SendResult
 from workflows.state import JourneyState
 
 SUBJECT = "The buyer's guide for Acme & Co"
@@ -49,43 +48,11 @@ EXPECTED_HEADERS = {
     "X-Nurture-Content": "guide",
     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
 }
-GUIDE_BODY = (
-    '<p>Hi {{ prospect.first_name }}, here is <a href="{{ link }}">{{ content.title }}</a>.</p>'
-    '<p><a href="{{ unsubscribe_link }}">Unsubscribe</a></p>'
-)
 
 
 @pytest.fixture
 def journey_activities(database: Database, settings: Settings) -> JourneyActivities:
     return JourneyActivities(database, settings)
-
-
-def _send_input(*, key: str = f"{WORKFLOW_ID}/send/1", body: str = GUIDE_BODY) -> SendEmailInput:
-    return SendEmailInput(
-        key=key,
-        workflow_id=WORKFLOW_ID,
-        journey_id="onboarding",
-        journey_name="Onboarding",
-        version=1,
-        stage="aware",
-        prospect=PROSPECT,
-        content=ContentItem.model_validate(
-            {
-                "id": "guide",
-                "stage": "aware",
-                "title": "The buyer's guide",
-                "points": 5,
-                "link": "https://acme.example/guide",
-                "email": {
-                    "subject": "{{ content.title }} for {{ prospect.company }}",
-                    "body": body,
-                },
-            }
-        ),
-        sender=SENDER,
-        reason="sequence step 1 of aware",
-        at=AT,
-    )
 
 
 def _token_in(text: str, pattern: str, settings: Settings) -> LinkToken:
@@ -97,7 +64,7 @@ def _token_in(text: str, pattern: str, settings: Settings) -> LinkToken:
 async def test_send_email_delivers_a_tracked_multipart_message(
     journey_activities: JourneyActivities, smtp_sink: MailSink, settings: Settings
 ) -> None:
-    result = await journey_activities.send_email(_send_input())
+    result = await journey_activities.send_email(send_input())
     message_id = result.message_id
 
     [caught] = await smtp_sink.wait_for(1)
@@ -122,7 +89,7 @@ async def test_send_email_delivers_a_tracked_multipart_message(
 async def test_send_email_records_what_was_sent_at_the_workflow_time(
     journey_activities: JourneyActivities, database: Database
 ) -> None:
-    message_id = (await journey_activities.send_email(_send_input())).message_id
+    message_id = (await journey_activities.send_email(send_input())).message_id
 
     [row] = await table_rows(database, SentEmail)
     assert (row.key, row.message_id, row.to_address, row.content_id) == (
@@ -138,8 +105,8 @@ async def test_send_email_records_what_was_sent_at_the_workflow_time(
 async def test_sending_the_same_key_twice_sends_one_email(
     journey_activities: JourneyActivities, smtp_sink: MailSink, database: Database
 ) -> None:
-    first = await journey_activities.send_email(_send_input())
-    second = await journey_activities.send_email(_send_input())
+    first = await journey_activities.send_email(send_input())
+    second = await journey_activities.send_email(send_input())
 
     assert first == second
     assert len(smtp_sink.messages) == 1
@@ -154,7 +121,7 @@ async def test_a_recipient_refused_with_550_is_a_non_retryable_address_rejection
     )
 
     with pytest.raises(ApplicationError) as caught:
-        await refused.send_email(_send_input())
+        await refused.send_email(send_input())
 
     assert caught.value.type == "AddressRejected"
     assert caught.value.non_retryable
@@ -169,7 +136,7 @@ async def test_an_address_on_the_suppression_list_is_dropped_inside_the_send(
     async with database.session() as session:
         await suppress(session, address=PROSPECT.email, reason="unsubscribed", source="test", at=AT)
 
-    result = await journey_activities.send_email(_send_input())
+    result = await journey_activities.send_email(send_input())
 
     assert result.status == "dropped"
     assert "address suppressed (unsubscribed" in (result.reason or "")
@@ -189,7 +156,7 @@ async def test_prospect_data_cannot_inject_headers_or_recipients(
             "company": "Acme\nX-Injected: 1\r\n\r\n<b>body</b>",
         }
     )
-    send = _send_input().model_copy(update={"prospect": hostile})
+    send = send_input().model_copy(update={"prospect": hostile})
 
     await journey_activities.send_email(send)
 
@@ -204,7 +171,7 @@ async def test_a_template_that_fails_to_render_is_a_non_retryable_error(
     journey_activities: JourneyActivities, smtp_sink: MailSink, database: Database
 ) -> None:
     with pytest.raises(ApplicationError) as caught:
-        await journey_activities.send_email(_send_input(body="<p>{{ prospect.nickname }}</p>"))
+        await journey_activities.send_email(send_input(body="<p>{{ prospect.nickname }}</p>"))
 
     assert caught.value.type == "TemplateError"
     assert caught.value.non_retryable
@@ -290,7 +257,7 @@ async def test_an_email_of_another_journey_in_the_window_defers_the_send(
         session.add(_other_journey_send("webinar/send/1", AT - timedelta(days=1)))
         await session.commit()
 
-    result = await journey_activities.send_email(_send_input())
+    result = await journey_activities.send_email(send_input())
 
     assert result == SendResult(
         status="deferred",
@@ -310,7 +277,7 @@ async def test_when_capped_drop_answers_dropped(
         session.add(_other_journey_send("webinar/send/1", AT - timedelta(hours=1)))
         await session.commit()
 
-    result = await journey_activities.send_email(_send_input())
+    result = await journey_activities.send_email(send_input())
 
     assert (result.status, result.until, result.message_id) == ("dropped", None, None)
     assert result.reason == "frequency cap: 1 e-mails in the last 3d (at most 1)"
@@ -328,7 +295,7 @@ async def test_a_send_out_of_the_window_and_other_prospects_sends_do_not_count(
         session.add(someone_else)
         await session.commit()
 
-    result = await journey_activities.send_email(_send_input())
+    result = await journey_activities.send_email(send_input())
 
     assert result.status == "sent"
     assert len(await smtp_sink.wait_for(1)) == 1
@@ -342,8 +309,8 @@ async def test_two_sends_at_the_same_instant_under_a_cap_of_one_send_one_email(
     await _set_policy(database, frequency_cap={"max_emails": 1, "per": "3d"})
     # A second journey's workflow whose clock reads a little behind the first one's.
     inputs = [
-        _send_input(key=f"{WORKFLOW_ID}/send/1"),
-        _send_input(key="journey:webinar:prospect:p-1/send/1").model_copy(
+        send_input(key=f"{WORKFLOW_ID}/send/1"),
+        send_input(key="journey:webinar:prospect:p-1/send/1").model_copy(
             update={"at": AT - timedelta(milliseconds=300)}
         ),
     ]
@@ -363,11 +330,11 @@ async def test_a_quiet_period_defers_to_local_midnight_in_the_prospects_zone(
         database,
         quiet_periods=[{"name": "Stocktaking", "start": "2025-03-03", "end": "2025-03-04"}],
     )
-    in_tokyo = _send_input().model_copy(
+    in_tokyo = send_input().model_copy(
         update={"prospect": PROSPECT.model_copy(update={"timezone": "Asia/Tokyo"})}
     )
     # 09:00 UTC on 3 March is 04:00 on the 4th in Auckland and 18:00 on the 3rd in Tokyo.
-    in_the_default_zone = _send_input(key="k/2").model_copy(
+    in_the_default_zone = send_input(key="k/2").model_copy(
         update={"default_timezone": "Pacific/Auckland"}
     )
 
@@ -392,7 +359,7 @@ async def test_a_retry_of_a_cleared_send_goes_out_without_a_second_check(
         database, quiet_periods=[{"name": "Freeze", "start": "2025-03-01", "end": "2025-03-10"}]
     )
 
-    result = await journey_activities.send_email(_send_input())
+    result = await journey_activities.send_email(send_input())
 
     assert result.status == "sent"
     assert len(await smtp_sink.wait_for(1)) == 1
@@ -408,6 +375,6 @@ async def test_a_send_that_fails_for_good_gives_its_place_under_the_cap_back(
     )
 
     with pytest.raises(ApplicationError):
-        await refused.send_email(_send_input())
+        await refused.send_email(send_input())
 
     assert await table_rows(database, SendReservation) == []

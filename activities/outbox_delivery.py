@@ -24,6 +24,7 @@ from temporalio.exceptions import ApplicationError
 from activities.smtp_replies import Meaning, is_alert, meaning
 from activities.smtp_transaction import DeliveryUncertain, SmtpRefused, transmit
 from nurture.db import Database
+from nurture.erasures import lock_unless_erased
 from nurture.metrics import EMAILS_UNCERTAIN, SMTP_ALERTS
 from nurture.outbox import TRANSMITTABLE, OutboxMessage, next_step
 from nurture.settings import Settings
@@ -43,6 +44,8 @@ _SENT_WRITE_ATTEMPTS = 10
 # Retryable, raised when another attempt holds the message: the retry finds its outcome.
 SEND_IN_PROGRESS = "SendInProgress"
 DELIVERY_UNCERTAIN = "DeliveryUncertain"
+
+ERASED = "the prospect was erased"
 
 _FAILURE_TYPES: dict[Meaning, str] = {
     "hard_bounce": ADDRESS_REJECTED,
@@ -77,7 +80,12 @@ class Envelope:
 async def deliver_once(
     db: Database, settings: Settings, *, envelope: Envelope, message: EmailMessage
 ) -> Outcome:
-    row, suppressed = await _claim(db, envelope=envelope, message=message)
+    claimed = await _claim(db, envelope=envelope, message=message)
+    if claimed is None:
+        return Outcome(
+            "suppressed", str(message["Message-ID"]), str(message["Subject"] or ""), ERASED
+        )
+    row, suppressed = claimed
     policy = settings.uncertain_sends
     step = next_step(row.state, policy=policy)
     if step == "mark_uncertain":
@@ -187,10 +195,18 @@ async def _refused(db: Database, *, envelope: Envelope, refusal: SmtpRefused) ->
 
 async def _claim(
     db: Database, *, envelope: Envelope, message: EmailMessage
-) -> tuple[OutboxMessage, str | None]:
+) -> tuple[OutboxMessage, str | None] | None:
     """The key's row, created as `pending` by the first attempt, and why the address is
-    suppressed (None if it is not, or the message ignores the list), read in one session."""
+    suppressed (None if it is not, or the message ignores the list), read in one session.
+
+    None if the message is about a prospect erased since it was decided: nothing is written.
+    """
     async with db.session() as session:
+        if envelope.prospect_id is not None and not await lock_unless_erased(
+            session, prospect_id=envelope.prospect_id
+        ):
+            await session.rollback()
+            return None
         suppressed = (
             await _suppressed(session, address=envelope.to_address)
             if envelope.suppressible

@@ -2,7 +2,8 @@
 
 Writes are select-then-insert/update in one transaction, which works the same on SQLite and
 PostgreSQL. Every write is safe to repeat, because Temporal retries activities and may run a
-retry while a timed-out attempt is still finishing.
+retry while a timed-out attempt is still finishing. None is written about a prospect who was
+erased while the activity ran.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from nurture.erasures import lock_unless_erased
 from nurture.tables import DecisionRecord, Enrollment, SentEmail
 from workflows.commands import Decision
 from workflows.contract import NextAction
@@ -36,6 +38,9 @@ async def record_projection(
     fields = _enrollment_fields(state=state, next_action=next_action, at=at)
     for attempt in range(1, _ATTEMPTS + 1):
         try:
+            if not await lock_unless_erased(session, prospect_id=state.prospect.id):
+                await session.rollback()
+                return
             await _upsert_enrollment(session, workflow_id=workflow_id, fields=fields)
             await _add_new_decisions(session, workflow_id=workflow_id, decisions=decisions)
             await session.commit()
@@ -51,7 +56,11 @@ async def find_sent_email(session: AsyncSession, *, key: str) -> SentEmail | Non
 
 
 async def record_sent_email(session: AsyncSession, *, row: SentEmail) -> None:
-    """Insert the record of a sent e-mail; a row already there for the key is left alone."""
+    """Insert the record of a sent e-mail; a row already there for the key is left alone, and
+    none is written for a prospect erased while the e-mail was being sent."""
+    if not await lock_unless_erased(session, prospect_id=row.prospect_id):
+        await session.rollback()
+        return
     session.add(row)
     try:
         await session.commit()

@@ -28,6 +28,7 @@ from activities.tasks import (
 from definitions.model import JourneyDefinition
 from definitions.settings import Sender
 from nurture.db import Database
+from nurture.erasures import lock_unless_erased
 from nurture.metrics import TASKS_CREATED
 from nurture.rows import insert_unless_present
 from nurture.settings import Settings
@@ -45,6 +46,9 @@ from workflows.contract import (
     TaskAssignment,
 )
 from workflows.state import Prospect
+
+# Non-retryable: a task asked for by a workflow deleted with its erased prospect.
+PROSPECT_ERASED = "ProspectErased"
 
 _HEADLINES = {
     "remind": "Overdue, please act",
@@ -79,6 +83,13 @@ class SalesActivities:
             existing = await session.get(SalesTask, task_id)
             if existing is not None:
                 return existing, False
+            if not await lock_unless_erased(session, prospect_id=input.prospect.id):
+                # The workflow that asked is deleted; nobody waits for this answer.
+                raise ApplicationError(
+                    f"no task for {input.prospect.id!r}: the prospect was erased",
+                    type=PROSPECT_ERASED,
+                    non_retryable=True,
+                )
             assignee = await choose_assignee(
                 session,
                 journey_id=input.journey_id,

@@ -89,7 +89,13 @@ async def erase_prospect(*, db: Database, temporal: Client, prospect_id: str) ->
     # projection was never written still has a history in Temporal.
     candidates = enrolled | {journey_workflow_id(journey, prospect_id) for journey in journeys}
     deleted = await delete_workflows(temporal, candidates)
+    return ErasureResult(await erase_from_database(db, record, deleted), already_erased=False)
 
+
+async def erase_from_database(
+    db: Database, record: ProspectRecord, deleted: DeletedWorkflows
+) -> Erasure:
+    """The database half, once Temporal has no workflow of the prospect left to write more."""
     now = datetime.now(UTC)
     async with db.session() as session:
         # Each commits on its own; done before the rows so a retry after a failure below still
@@ -97,14 +103,13 @@ async def erase_prospect(*, db: Database, temporal: Client, prospect_id: str) ->
         await suppress(session, address=record.email, reason="erased", source="erasure", at=now)
         await forget_address(session, address=record.email)
     async with db.session() as session:
-        erasure = await erase_prospect_rows(
+        return await erase_prospect_rows(
             session,
             person=PersonalData.of(record, pseudonym=new_pseudonym()),
             workflow_ids=deleted.workflow_ids,
             at=now,
             temporal_counts=deleted.counts(),
         )
-    return ErasureResult(erasure, already_erased=False)
 
 
 async def _written_after_erasure(

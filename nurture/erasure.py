@@ -26,7 +26,7 @@ from sqlalchemy import and_, delete, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from nurture.erasures import Erasure, prospect_id_hash
+from nurture.erasures import Erasure, lock_unless_erased, prospect_id_hash
 from nurture.links import CLICK_EVENT_PREFIX
 from nurture.outbox import OutboxMessage
 from nurture.personal_data import PersonalData
@@ -96,6 +96,9 @@ async def erase_prospect_rows(
     deleted them); the enrolment rows add any Temporal no longer had.
     """
     tally = Tally()
+    # The contact row first, as every writer about the prospect does (`lock_unless_erased`):
+    # one lock order, so an activity finishing now waits for this transaction or it for them.
+    await lock_unless_erased(session, prospect_id=person.prospect_id)
     known = set(
         await session.exec(
             select(Enrollment.workflow_id).where(Enrollment.prospect_id == person.prospect_id)

@@ -11,11 +11,11 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from nurture.tables import UtcDateTime
+from nurture.tables import ProspectRecord, UtcDateTime
 
 
 class Erasure(SQLModel, table=True):
@@ -43,3 +43,23 @@ async def latest_erasure(session: AsyncSession, *, prospect_id: str) -> Erasure 
         .limit(1)
     )
     return rows.first()
+
+
+async def lock_unless_erased(session: AsyncSession, *, prospect_id: str) -> bool:
+    """Hold the prospect's contact row for the rest of the transaction; False if they were erased.
+
+    An activity already running when the prospect's workflows were deleted must not write about
+    them afterwards. The write comes first, as in the sending policy's lock: on PostgreSQL it
+    waits for an erasure in progress (which deletes this row) to commit, and on SQLite it takes
+    the database's write lock, so the check below always sees a finished erasure, and an erasure
+    that starts later finds (and erases) whatever this transaction writes. A prospect with no
+    contact row who was never erased (a journey started straight through Temporal) is written.
+    """
+    touched = await session.exec(
+        update(ProspectRecord)
+        .where(col(ProspectRecord.id) == prospect_id)
+        .values(id=col(ProspectRecord.id))
+    )
+    if touched.rowcount:
+        return True
+    return await latest_erasure(session, prospect_id=prospect_id) is None

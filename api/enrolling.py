@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -23,6 +23,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from api.closing_runs import closed_within
 from api.re_entry import UNSUBSCRIBED, PreviousEntry, refusal
 from api.schemas import EnrollmentConflict, EnrollmentFailure, EnrollmentOut
 from definitions.model import JourneyDefinition
@@ -35,6 +36,8 @@ from workflows.state import TERMINAL_STATUSES, Prospect
 START_CONCURRENCY = 50
 # Rows per statement: keeps bound parameters well under SQLite's limit.
 CHUNK = 500
+# How long a start waits for a run whose projection already says it ended to close.
+CLOSING_GRACE = timedelta(seconds=5)
 
 
 @dataclass
@@ -85,26 +88,40 @@ async def enroll(
 
     async def start(prospect: Prospect) -> None:
         workflow_id = journey_workflow_id(journey_id, prospect.id)
+        entry = previous.get(prospect.id)
         async with limit:
-            try:
-                await temporal.start_workflow(
-                    WORKFLOW_NAME,
-                    JourneyInput(
-                        definition=definition,
-                        prospect=prospect,
-                        decisions_before=_decisions_so_far(previous.get(prospect.id)),
-                    ),
-                    id=workflow_id,
-                    task_queue=settings.task_queue,
-                    id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-                )
-            except WorkflowAlreadyStartedError:
-                reason = f"already active in journey {journey_id!r}"
-                report.conflicts.append(_conflict(journey_id, prospect.id, reason))
-                return
-            except RPCError as error:
-                report.errors.append(EnrollmentFailure(prospect_id=prospect.id, message=str(error)))
-                return
+            for attempt in ("first", "after the run closed"):
+                try:
+                    await temporal.start_workflow(
+                        WORKFLOW_NAME,
+                        JourneyInput(
+                            definition=definition,
+                            prospect=prospect,
+                            decisions_before=_decisions_so_far(entry),
+                        ),
+                        id=workflow_id,
+                        task_queue=settings.task_queue,
+                        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                    )
+                    break
+                except WorkflowAlreadyStartedError:
+                    # The projection said the journey ended, but its run writes that last
+                    # projection just before it completes: wait out that moment, once.
+                    if (
+                        attempt == "first"
+                        and entry is not None
+                        and entry.status in TERMINAL_STATUSES
+                        and await closed_within(temporal, workflow_id, CLOSING_GRACE)
+                    ):
+                        continue
+                    reason = f"already active in journey {journey_id!r}"
+                    report.conflicts.append(_conflict(journey_id, prospect.id, reason))
+                    return
+                except RPCError as error:
+                    report.errors.append(
+                        EnrollmentFailure(prospect_id=prospect.id, message=str(error))
+                    )
+                    return
         report.enrolled.append(
             EnrollmentOut(
                 workflow_id=workflow_id,

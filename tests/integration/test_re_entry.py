@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from temporalio.client import WorkflowExecutionStatus
-
 from activities.projections import record_projection
 from nurture.db import Database
 from nurture.tables import DecisionRecord, Enrollment
@@ -63,8 +61,7 @@ async def enroll(api: Api, prospect_id: str, expected: int) -> str:
     return str(response.json().get("detail", ""))
 
 
-async def finish(api: Api, prospect_id: str, entry: int) -> Enrollment:
-    """Complete the prospect's current entry; the projection row once it shows the end."""
+async def post_done(api: Api, prospect_id: str, entry: int) -> None:
     body = {
         "id": f"{prospect_id}-done-{entry}",
         "prospect_id": prospect_id,
@@ -74,20 +71,19 @@ async def finish(api: Api, prospect_id: str, entry: int) -> Enrollment:
     response = await api.http.post("/events", json=body)
     assert response.status_code == 202, response.text
 
+
+async def finish(api: Api, prospect_id: str, entry: int) -> Enrollment:
+    """Complete the prospect's current entry; the projection row once it shows the end."""
+    await post_done(api, prospect_id, entry)
+
     async def ended() -> Enrollment | None:
         async with api.db.session() as session:
             row = await session.get(Enrollment, api.workflow(prospect_id).id)
         return row if row is not None and row.status == "completed" else None
 
-    async def closed() -> bool:
-        # The last projection is written just before the run completes: until it has, a new
-        # entry still finds the run active.
-        description = await api.workflow(prospect_id).describe()
-        return description.status != WorkflowExecutionStatus.RUNNING
-
-    row = await eventually(ended)
-    await eventually(closed)
-    return row
+    # Not waiting for the run to close: the last projection is written just before it does,
+    # and enrolling at once must wait for that itself rather than answer "already active".
+    return await eventually(ended)
 
 
 async def row_of(api: Api, prospect_id: str) -> Enrollment:
@@ -165,6 +161,34 @@ async def test_max_entries_counts_every_entry_the_first_included(api: Api) -> No
         "prospect 'dee': already entered 2 times; the journey allows 2 entries at most"
     )
     assert (await row_of(api, "dee")).entries == 2
+
+
+async def test_an_entry_while_the_ended_run_is_still_closing_waits_for_it_to_close(
+    api: Api,
+) -> None:
+    await publish(api, "{allowed: true}")
+    await enroll(api, "eve", 201)
+    await eventually(lambda: api.state_if("eve", lambda state: state["status"] == "active"))
+    # Hold open the moment between the run's last projection and its completion: the row
+    # already says the journey ended, Temporal still has the run.
+    async with api.db.session() as session:
+        row = await session.get(Enrollment, api.workflow("eve").id)
+        assert row is not None
+        row.status, row.ended_at = "completed", datetime.now(UTC)
+        session.add(row)
+        await session.commit()
+
+    enrolling = asyncio.create_task(api.enroll("eve"))
+    await asyncio.sleep(0.5)
+    assert not enrolling.done()
+    await post_done(api, "eve", 1)
+    again = await enrolling
+
+    assert again.status_code == 201, again.text
+    renewed = await eventually(
+        lambda: api.state_if("eve", lambda state: state["status"] == "active")
+    )
+    assert renewed["stage"] == "only"
 
 
 async def test_a_new_entry_reported_before_the_api_turned_the_row_over_still_counts(

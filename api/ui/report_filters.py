@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from analytics.content import DEFAULT_WINDOW_DAYS
 from analytics.periods import Period, as_period
-from api.reports import MAX_WINDOW_DAYS
+from api.reports import MAX_PERIODS_SPAN, MAX_WINDOW_DAYS
 
 DEFAULT_PERIOD: Period = "week"
 
@@ -96,6 +96,7 @@ def read_filters(
     window: str,
     period: str,
     journeys: Sequence[str],
+    today: date | None = None,
 ) -> ReportFilters:
     """The filters; without a journey, the first of `journeys` (None when there is none)."""
     problems: list[str] = []
@@ -107,6 +108,7 @@ def read_filters(
     if first is not None and last is not None and last < first:
         problems.append("The “to” date is before the “from” date; it was ignored.")
         last = None
+    first = _within_periods_span(first, last, today or datetime.now(UTC).date(), problems)
     return ReportFilters(
         journey_id=journey_id,
         since=first,
@@ -115,3 +117,22 @@ def read_filters(
         period=_period(period, problems),
         problems=problems,
     )
+
+
+def _within_periods_span(
+    first: date | None, last: date | None, today: date, problems: list[str]
+) -> date | None:
+    """The "from" date, moved up to ten years before the end: hand-offs are counted per week or
+    month, and the API refuses more periods than that (a typo like year 202 would ask for
+    95,000 weeks)."""
+    if first is None:
+        return None
+    end = min(last, today) if last is not None else today
+    earliest = end - MAX_PERIODS_SPAN + timedelta(days=1)
+    if first >= earliest:
+        return first
+    problems.append(
+        f"Hand-offs are counted over at most 10 years; they start from {earliest.isoformat()}, "
+        f"not {first.isoformat()}."
+    )
+    return earliest

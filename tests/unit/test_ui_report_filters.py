@@ -63,3 +63,32 @@ def test_what_cannot_be_read_is_named_and_left_out() -> None:
     assert read_filters(
         journey="", since="March", until="", window="", period="", journeys=[]
     ).problems == ["The from date “March” is not a date like 2026-03-31; it was ignored."]
+
+
+def test_a_from_date_more_than_ten_years_back_is_moved_up_and_said() -> None:
+    filters = read_filters(
+        journey="",
+        since="0202-03-01",
+        until="",
+        window="",
+        period="week",
+        journeys=JOURNEYS,
+        today=date(2026, 11, 23),
+    )
+
+    assert filters.since == date(2016, 11, 23)
+    assert filters.problems == [
+        "Hand-offs are counted over at most 10 years; they start from 2016-11-23, not 0202-03-01."
+    ]
+    assert (
+        read_filters(
+            journey="",
+            since="2016-11-23",
+            until="",
+            window="",
+            period="",
+            journeys=JOURNEYS,
+            today=date(2026, 11, 23),
+        ).problems
+        == []
+    )

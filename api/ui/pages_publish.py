@@ -7,6 +7,7 @@ the lines they name, and the text the marketer typed is always kept.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from typing import Any
 
@@ -83,7 +84,10 @@ async def publish_submit(request: Request, db: DatabaseDep, session: SessionDep)
         journey_name=await _journey_name(session, journey_id),
     )
     try:
-        definition = journeys_api.read_definition(source.encode("utf-8"), "application/yaml")
+        # Off the event loop, as the API does: a large definition takes seconds to check.
+        definition = await asyncio.to_thread(
+            journeys_api.read_definition, source.encode("utf-8"), "application/yaml"
+        )
     except journeys_api.DefinitionRejected as rejected:
         return editor(status_code=422, problems=rejected.errors)
     except HTTPException as refused:

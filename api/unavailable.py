@@ -28,5 +28,8 @@ async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
 
 
 def answer_database_outages(app: FastAPI) -> None:
-    for error in (OperationalError, InterfaceError):
+    # asyncpg lets a refused connection (PostgreSQL stopped or restarting) out as the socket's
+    # own ConnectionRefusedError, which SQLAlchemy does not wrap; nothing else the API calls
+    # raises a bare ConnectionError (Temporal's client has its own errors).
+    for error in (OperationalError, InterfaceError, ConnectionError):
         app.add_exception_handler(error, database_unavailable)

@@ -1,26 +1,36 @@
 """A database the API cannot reach is a 503 with Retry-After: the caller sends again, nothing is
-lost. (The fault test `tests/faults/test_database_outage.py` shows it with a locked database.)"""
+lost. (The fault tests show it with a locked SQLite database and a stopped PostgreSQL.)"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import httpx
+import pytest
 
 from api.app import create_app
 from nurture.db import Database
 from nurture.settings import Settings
+from nurture.smtp_sink import free_port
 from tests.fixtures.auth import admin_headers
 from tests.fixtures.temporal import no_temporal
 
 
-async def test_an_unreachable_database_answers_503_with_retry_after(
-    settings: Settings, tmp_path: Path
-) -> None:
+def _unreachable_url(kind: str, tmp_path: Path) -> str:
+    if kind == "postgresql":
+        # Nothing listens there: asyncpg's connect is refused, as with a server stopped.
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nurture"
     # A directory where the database file should be: every connection fails to open it.
     blocked = tmp_path / "blocked.db"
     blocked.mkdir()
-    db = Database.from_url(f"sqlite+aiosqlite:///{blocked}")
+    return f"sqlite+aiosqlite:///{blocked}"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+async def test_an_unreachable_database_answers_503_with_retry_after(
+    kind: str, settings: Settings, tmp_path: Path
+) -> None:
+    db = Database.from_url(_unreachable_url(kind, tmp_path))
     app = create_app(settings=settings, db=db, temporal=no_temporal())
     event = {"id": "e-1", "prospect_id": "p-1", "type": "form_submitted", "data": {"form_id": "x"}}
     try:

@@ -153,7 +153,8 @@ async def _record_sent(db: Database, *, key: str) -> None:
             await _set_state(
                 db, key=key, state="sent", error=None, allowed=("sending", "uncertain")
             )
-        except SQLAlchemyError as error:
+        # ConnectionError: asyncpg's refused connection to a PostgreSQL that is down, unwrapped.
+        except (SQLAlchemyError, ConnectionError) as error:
             logger.warning("recording e-mail %s as sent failed, trying again: %s", key, error)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)

@@ -5,6 +5,8 @@
 #   bash scripts/postgres.sh start   # prints postgresql+asyncpg://postgres@127.0.0.1:PORT/nurture
 #   bash scripts/postgres.sh url     # the same URL again, for a running cluster
 #   bash scripts/postgres.sh stop    # stops it and deletes its files
+#   bash scripts/postgres.sh pause   # stops the server, keeping its files (a fault test's outage)
+#   bash scripts/postgres.sh resume  # starts it again on the same port
 # NURTURE_POSTGRES_DIR chooses where it lives (default: /tmp/nurture-postgres; as root it must be
 # a directory the `postgres` user can reach).
 set -euo pipefail
@@ -61,13 +63,26 @@ start() {
   as_owner "$bin/initdb" -D "$data_dir" -U postgres --auth=trust --encoding=UTF8 --no-locale \
     >"$state_dir/initdb.log"
   port=$(free_port)
-  # Each test creates and drops its own database; without fsync that costs milliseconds.
-  as_owner "$bin/pg_ctl" start -D "$data_dir" -w -t 60 -l "$state_dir/server.log" -o \
-    "-c listen_addresses=127.0.0.1 -p $port -k $state_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-    >/dev/null
+  launch "$port"
   echo "$port" >"$port_file"
   as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres nurture
   url
+}
+
+launch() {
+  # Each test creates and drops its own database; without fsync that costs milliseconds.
+  as_owner "$(pg_bin)/pg_ctl" start -D "$data_dir" -w -t 60 -l "$state_dir/server.log" -o \
+    "-c listen_addresses=127.0.0.1 -p $1 -k $state_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    >/dev/null
+}
+
+pause() {
+  # The server stops (open connections are cut) and its files stay, for `resume`.
+  as_owner "$(pg_bin)/pg_ctl" stop -D "$data_dir" -m fast -w >/dev/null
+}
+
+resume() {
+  launch "$(cat "$port_file")"
 }
 
 stop() {
@@ -80,6 +95,8 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  pause) pause ;;
+  resume) resume ;;
   url)
     if ! running; then
       echo "no cluster is running in $state_dir: run '$0 start'" >&2
@@ -88,7 +105,7 @@ case "${1:-}" in
     url
     ;;
   *)
-    echo "usage: $0 start|stop|url" >&2
+    echo "usage: $0 start|stop|url|pause|resume" >&2
     exit 2
     ;;
 esac

@@ -5,7 +5,9 @@
     worker   `nurture worker`: SIGKILLed, and a new one started in its place
     api      `nurture api`: never harmed; it must answer through every fault
     sink     the SMTP server, in this process (`tests.faults.sink`): stopped, started, stalled
-    database the application's SQLite file: locked by this process with BEGIN EXCLUSIVE
+    database the application's SQLite file: locked by this process with BEGIN EXCLUSIVE; or a
+             PostgreSQL cluster of the stack's own (`scripts/postgres.sh`): stopped and
+             started again on the same files and port
 
 Processes are started the way the benchmark starts them (`bench.processes`); the logs stay in
 the test's temporary directory for the post-mortem of a failed run.
@@ -15,8 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import shutil
 import signal
 import sqlite3
+import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +48,7 @@ from tests.faults.client import REQUEST_TIMEOUT_SECONDS, ProductClient
 from tests.faults.sink import FaultySink
 
 TASK_QUEUE = "nurture-faults"
+POSTGRES_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "postgres.sh"
 START_TIMEOUT_SECONDS = 60.0
 
 
@@ -56,6 +62,7 @@ class FaultStack:
     api: ProductClient
     processes: dict[str, asyncio.subprocess.Process] = field(default_factory=dict)
     workers_started: int = 0
+    postgres: PostgresCluster | None = None
 
     @property
     def database_path(self) -> Path:
@@ -102,6 +109,17 @@ class FaultStack:
         )
 
     @contextlib.asynccontextmanager
+    async def database_stopped(self) -> AsyncIterator[None]:
+        """The PostgreSQL server down (open connections cut, new ones refused), then up again
+        on the same port with everything it had committed."""
+        assert self.postgres is not None, "the stack runs on SQLite"
+        await self.postgres.run("pause")
+        try:
+            yield
+        finally:
+            await self.postgres.run("resume")
+
+    @contextlib.asynccontextmanager
     async def database_locked(self) -> AsyncIterator[None]:
         """Every writer to the application database waits, then fails with "database is
         locked" once its busy timeout runs out; readers go on (WAL)."""
@@ -117,9 +135,48 @@ class FaultStack:
             connection.close()
 
 
+@dataclass(frozen=True)
+class PostgresCluster:
+    """A throwaway cluster run by `scripts/postgres.sh` in a directory of its own."""
+
+    directory: Path
+
+    async def run(self, command: str) -> str:
+        process = await asyncio.create_subprocess_exec(
+            "bash",
+            str(POSTGRES_SCRIPT),
+            command,
+            env={**os.environ, "NURTURE_POSTGRES_DIR": str(self.directory / "cluster")},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError(f"postgres.sh {command} failed: {err.decode(errors='replace')}")
+        return out.decode().strip()
+
+
 @contextlib.asynccontextmanager
-async def fault_stack(workdir: Path) -> AsyncIterator[FaultStack]:
-    """The whole product up and polling, its SMTP sink listening; everything stopped after."""
+async def postgres_cluster() -> AsyncIterator[PostgresCluster]:
+    # Under /tmp and world-searchable: as root the script runs the server as `postgres`, which
+    # cannot reach into pytest's private temporary directories.
+    directory = Path(tempfile.mkdtemp(prefix="nurture-faults-pg-"))
+    os.chmod(directory, 0o755)
+    cluster = PostgresCluster(directory)
+    try:
+        yield cluster
+    finally:
+        with contextlib.suppress(RuntimeError):
+            await cluster.run("stop")
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextlib.asynccontextmanager
+async def fault_stack(
+    workdir: Path, postgres: PostgresCluster | None = None
+) -> AsyncIterator[FaultStack]:
+    """The whole product up and polling, its SMTP sink listening; everything stopped after.
+    On SQLite in `workdir`, or on the given PostgreSQL cluster."""
     api_port = free_port_for_server()
     sink = FaultySink(HOST)
     settings = stack_settings(
@@ -129,6 +186,8 @@ async def fault_stack(workdir: Path) -> AsyncIterator[FaultStack]:
         smtp_port=sink.port,
         api_port=api_port,
     )
+    if postgres is not None:
+        settings = settings.model_copy(update={"database_url": await postgres.run("start")})
     db = Database.from_url(settings.database_url)
     headers = bearer_header(settings.admin_key.get_secret_value())
     http = httpx.AsyncClient(
@@ -151,6 +210,7 @@ async def fault_stack(workdir: Path) -> AsyncIterator[FaultStack]:
             db=db,
             api=ProductClient(http),
             processes=processes,
+            postgres=postgres,
         )
         processes["api"] = await spawn(
             workdir,

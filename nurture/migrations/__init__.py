@@ -85,6 +85,11 @@ def upgrade_connection(connection: Connection, revision: str = HEAD) -> Upgraded
         connection.execute(
             text("SELECT pg_advisory_xact_lock(:key)"), {"key": _POSTGRES_MIGRATION_LOCK}
         )
+    elif connection.dialect.name == "sqlite":
+        # The same on SQLite: its write lock, taken before anything is read (the driver would
+        # begin only at the first write, after both upgrades had seen an empty database); the
+        # second waits up to the busy timeout. Inside this transaction the DDL is atomic too.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
     config = alembic_config(connection=connection)
     before = current_revision(connection)
     adopted = pre_alembic_revision(connection)

@@ -237,3 +237,19 @@ def _shown(url: str) -> str:
     from sqlalchemy.engine.url import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+async def test_processes_starting_together_on_an_empty_database_all_upgrade_it(
+    database_url: str,
+) -> None:
+    # The API, the worker and the inbound SMTP server each upgrade the database as they start;
+    # started together on a new database, none may fail for the others doing the same.
+    results = await asyncio.gather(
+        *(_nurture("db", "upgrade", "--database-url", database_url) for _ in range(3))
+    )
+
+    assert [code for code, _ in results] == [0, 0, 0], results
+    assert await _nurture("db", "current", "--database-url", database_url) == (
+        0,
+        f"{_shown(database_url)}: at {HEAD} (up to date)\n",
+    )

@@ -15,7 +15,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from definitions.model import ContentItem, EmailTemplate
@@ -38,6 +38,13 @@ def _environment(autoescape: bool) -> ImmutableSandboxedEnvironment:
     )
 
 
+@lru_cache(maxsize=512)
+def _compiled(source: str, autoescape: bool) -> Template:
+    # Compiling takes ~1.5 ms and rendering ~0.02 ms: every e-mail of a content item has the
+    # same three templates, so each is compiled once per worker, not once per send.
+    return _environment(autoescape).from_string(source)
+
+
 @dataclass(frozen=True)
 class RenderedEmail:
     subject: str
@@ -58,10 +65,10 @@ def compile_error(source: str, *, html_body: bool = False) -> str | None:
 
 def render_email(template: EmailTemplate, context: dict[str, Any]) -> RenderedEmail:
     """Render subject, HTML body and plain-text body; raises jinja2.TemplateError."""
-    subject = bounded_render(_environment(False).from_string(template.subject), context)
-    body_html = bounded_render(_environment(True).from_string(template.body), context)
+    subject = bounded_render(_compiled(template.subject, False), context)
+    body_html = bounded_render(_compiled(template.body, True), context)
     if template.text is not None:
-        body_text = bounded_render(_environment(False).from_string(template.text), context)
+        body_text = bounded_render(_compiled(template.text, False), context)
     else:
         body_text = html_to_text(body_html)
     # A subject is a header: a newline from prospect data must not start a new header.

@@ -182,3 +182,15 @@ def test_a_template_that_writes_too_much_is_cut_off() -> None:
 def test_a_huge_template_is_refused_by_the_model() -> None:
     with pytest.raises(ValidationError, match="at most 200000 characters"):
         _content(body="<p>" + "x" * 200_001 + "</p>")
+
+
+def test_each_prospect_gets_their_own_values_from_the_one_compiled_template() -> None:
+    # Compiled templates are shared between sends (and a worker's threads): nothing of one
+    # render may leak into the next, and an escaped value stays escaped every time.
+    content = _content(body="<p>Hi {{ prospect.first_name }} of {{ prospect.company }}</p>")
+
+    first = _render(content, first_name="Ada", company="<Acme>")
+    second = _render(content, first_name="Bo", company="Initech")
+
+    assert first.html == "<p>Hi Ada of &lt;Acme&gt;</p>"
+    assert second.html == "<p>Hi Bo of Initech</p>"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Literal
 
@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 # About a minute of trying to record a delivered e-mail as sent (the attempt heartbeats meanwhile).
 _SENT_WRITE_ATTEMPTS = 10
+_SENT_WRITE_WINDOW = timedelta(seconds=70)
 
 # Retryable, raised when another attempt holds the message: the retry finds its outcome.
 SEND_IN_PROGRESS = "SendInProgress"
@@ -87,7 +88,11 @@ async def deliver_once(
         )
     row, suppressed = claimed
     policy = settings.uncertain_sends
-    step = next_step(row.state, policy=policy)
+    step = next_step(row.state, policy=policy, in_flight=_in_flight(row, settings))
+    if step == "wait":
+        raise ApplicationError(
+            "an earlier attempt may still be delivering this message", type=SEND_IN_PROGRESS
+        )
     if step == "mark_uncertain":
         row = await _mark_uncertain(db, row=row, why="an earlier attempt ended during DATA")
         step = next_step(row.state, policy=policy)
@@ -142,6 +147,14 @@ async def _transmit(
         raise
     await _record_sent(db, key=row.key)
     return Outcome("sent", row.message_id, row.subject)
+
+
+def _in_flight(row: OutboxMessage, settings: Settings) -> bool:
+    """Could the attempt that set the row `sending` still be at it: in DATA (one SMTP timeout)
+    or writing `sent` afterwards (`_record_sent`'s minute)?"""
+    since = row.updated_at if row.updated_at.tzinfo else row.updated_at.replace(tzinfo=UTC)
+    busy_for = timedelta(seconds=settings.smtp_timeout_seconds) + _SENT_WRITE_WINDOW
+    return datetime.now(UTC) - since < busy_for
 
 
 async def _record_sent(db: Database, *, key: str) -> None:

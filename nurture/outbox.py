@@ -20,7 +20,10 @@ row in `sending` knows its predecessor died or lost its connection mid-DATA: the
   than a nurture e-mail that might be missing. It is counted and logged, and shown on the
   prospect's timeline, so an operator can see and resend by hand.
 - `resend`: send it again, with the same Message-ID so receiving systems and clients can tell
-  the copies are one message.
+  the copies are one message. A row in `sending` is not taken for dead at once under this
+  policy: an attempt that outlived its activity timeout may still be in DATA (or recording
+  `sent`), and resending then would double a message that arrives. Until the row is older than
+  anything an attempt can still be doing with it (`in_flight`), the retry waits.
 """
 
 from __future__ import annotations
@@ -35,7 +38,9 @@ from nurture.tables import UtcDateTime, utcnow
 
 OutboxState = Literal["pending", "sending", "sent", "failed", "uncertain", "suppressed"]
 UncertainPolicy = Literal["assume_sent", "resend"]
-OutboxStep = Literal["send", "answer_sent", "answer_failed", "answer_suppressed", "mark_uncertain"]
+OutboxStep = Literal[
+    "send", "answer_sent", "answer_failed", "answer_suppressed", "mark_uncertain", "wait"
+]
 
 # States from which an attempt may start transmitting.
 TRANSMITTABLE: dict[UncertainPolicy, frozenset[str]] = {
@@ -64,8 +69,12 @@ class OutboxMessage(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime)
 
 
-def next_step(state: str, *, policy: UncertainPolicy) -> OutboxStep:
-    """What an attempt does about a message it finds in `state`, before any SMTP."""
+def next_step(state: str, *, policy: UncertainPolicy, in_flight: bool = False) -> OutboxStep:
+    """What an attempt does about a message it finds in `state`, before any SMTP.
+
+    `in_flight`: the row went to `sending` so recently that the attempt that wrote it may still
+    be transmitting or recording the outcome.
+    """
     if state == "sent":
         return "answer_sent"
     if state == "failed":
@@ -73,8 +82,10 @@ def next_step(state: str, *, policy: UncertainPolicy) -> OutboxStep:
     if state == "suppressed":
         return "answer_suppressed"
     if state == "sending":
-        # Only an attempt that died or lost its connection during DATA leaves this state behind.
-        return "mark_uncertain"
+        # An attempt that died or lost its connection during DATA leaves this state behind, and
+        # so, for a while, does one still running past its timeout. Calling it uncertain is
+        # harmless when that means "do not send again"; before sending again, wait it out.
+        return "wait" if policy == "resend" and in_flight else "mark_uncertain"
     if state == "uncertain" and policy == "assume_sent":
         return "answer_sent"
     return "send"

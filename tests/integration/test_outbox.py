@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -272,6 +272,40 @@ async def test_an_attempt_that_died_during_data_leaves_an_uncertain_message(
 
     assert outcome.state == "uncertain"
     assert smtp_sink.messages == []
+
+
+async def test_under_resend_a_message_an_attempt_may_still_be_sending_is_not_sent_again_yet(
+    database: Database, settings: Settings, smtp_sink: MailSink
+) -> None:
+    resend = settings.model_copy(update={"uncertain_sends": "resend"})
+    await _send(database, settings)
+    key = "journey:j:prospect:ada/send/1"
+    smtp_sink.clear()
+
+    async def set_sending(since: datetime) -> None:
+        # As an attempt past its activity timeout, still in DATA, leaves the row.
+        async with database.session() as session:
+            await session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.key) == key)
+                .values(state="sending", updated_at=since)
+            )
+            await session.commit()
+
+    await set_sending(datetime.now(UTC))
+    with pytest.raises(ApplicationError) as waiting:
+        await _send(database, resend)
+    assert (waiting.value.type, waiting.value.non_retryable) == ("SendInProgress", False)
+    assert smtp_sink.messages == []
+    assert (await _row(database)).state == "sending"
+
+    # Longer ago than an attempt can still be busy with it: that attempt is gone.
+    await set_sending(datetime.now(UTC) - timedelta(minutes=5))
+    outcome = await _send(database, resend)
+
+    assert outcome.state == "sent"
+    [copy] = await smtp_sink.wait_for(1)
+    assert copy.message["Message-ID"] == _message(key)["Message-ID"]
 
 
 async def test_a_suppressed_address_is_never_sent_to(

@@ -25,6 +25,12 @@ def test_next_step(state: str, policy: UncertainPolicy, step: str) -> None:
     assert next_step(state, policy=policy) == step
 
 
+def test_a_message_still_in_flight_is_waited_for_before_it_is_sent_again() -> None:
+    assert next_step("sending", policy="resend", in_flight=True) == "wait"
+    # Under assume_sent nothing is sent again anyway: no reason to hold the journey back.
+    assert next_step("sending", policy="assume_sent", in_flight=True) == "mark_uncertain"
+
+
 @pytest.mark.parametrize("policy", ["assume_sent", "resend"])
 def test_a_message_is_only_ever_transmitted_from_a_state_whose_step_is_send(
     policy: UncertainPolicy,

@@ -7,7 +7,8 @@ listed, empty ones included, so a chart shows the gaps.
 
 SLA, for tasks that have a due time: kept when sales acted (first action recorded) without the
 SLA being breached; breached when the escalation marked it so; open and overdue when nobody has
-acted and the due time has passed `now`.
+acted, the task is not closed (the erasure of its prospect closes it) and the due time has
+passed `now`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class HandoffTask(Protocol):
     def first_action_at(self) -> datetime | None: ...
     @property
     def sla_breached(self) -> bool: ...
+    @property
+    def status(self) -> str: ...
     @property
     def outcome(self) -> str | None: ...
     @property
@@ -146,7 +149,7 @@ def _counts(tasks: Sequence[HandoffTask], *, now: datetime) -> HandoffCounts:
             breached += 1
         elif task.first_action_at is not None:
             kept += 1
-        elif task.due_at < now:
+        elif task.due_at < now and task.status != "closed":
             overdue += 1
     return HandoffCounts(
         handoffs=sum(task.kind == "handoff" for task in tasks),

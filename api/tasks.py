@@ -26,6 +26,7 @@ from api.task_history import prospect_history
 from api.task_schemas import OutcomeIn, ReassignIn, TaskActionOut, TaskDetailOut, TaskOut
 from definitions.vocabulary import PROGRESS_OUTCOMES
 from nurture.db import Database
+from nurture.personal_data import PSEUDONYM_PREFIX
 from nurture.tables import EventRecord, SalesTask
 from workflows.commands import stable_digest
 from workflows.events import PROSPECT_EVENT
@@ -131,11 +132,7 @@ async def record_task_outcome(
         duplicate = await session.get(EventRecord, event_id) is not None
         if not duplicate:
             if task.status == "closed":
-                raise HTTPException(
-                    status.HTTP_409_CONFLICT,
-                    f"task {task_id} is closed: its outcome {task.outcome!r} was recorded "
-                    f"{task.closed_at:%Y-%m-%d %H:%M} UTC",
-                )
+                raise HTTPException(status.HTTP_409_CONFLICT, _why_closed(task))
             _apply_outcome(task, body, now)
             session.add(task)
             await session.commit()
@@ -152,7 +149,7 @@ async def reassign(
     async with db.session() as session:
         task = await _task(session, task_id, seen_by=principal)
         if task.status == "closed":
-            raise HTTPException(status.HTTP_409_CONFLICT, f"task {task_id} is closed")
+            raise HTTPException(status.HTTP_409_CONFLICT, _why_closed(task))
         if task.assignee == body.assignee:
             # Already theirs: a retried request, or nothing to do. Either way nothing changes.
             return TaskActionOut(task=task_out(task), event_id="", duplicate=True, delivered_to=[])
@@ -173,6 +170,13 @@ async def _task(session: AsyncSession, task_id: str, *, seen_by: Principal) -> S
     if task is None or not seen_by.may_see_task(task.assignee):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown task {task_id!r}")
     return task
+
+
+def _why_closed(task: SalesTask) -> str:
+    closed = f"{task.closed_at:%Y-%m-%d %H:%M} UTC" if task.closed_at else "earlier"
+    if task.outcome is None and task.prospect_id.startswith(PSEUDONYM_PREFIX):
+        return f"task {task.id} was closed {closed}, when its prospect was erased"
+    return f"task {task.id} is closed: its outcome {task.outcome!r} was recorded {closed}"
 
 
 def _apply_outcome(task: SalesTask, body: OutcomeIn, now: datetime) -> None:

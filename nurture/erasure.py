@@ -109,7 +109,7 @@ async def erase_prospect_rows(
     await _events(session, person, tally)
     await _sent_emails(session, person, workflows, tally)
     review_tasks = await _inbound_emails(session, person, tally)
-    await _tasks(session, person, review_tasks, tally)
+    await _tasks(session, person, review_tasks, at, tally)
     await _decisions(session, person, workflows, tally)
     await _outbox(session, person, workflows, tally)
     await _delete(
@@ -231,10 +231,17 @@ async def _inbound_emails(session: AsyncSession, person: PersonalData, tally: Ta
 
 
 async def _tasks(
-    session: AsyncSession, person: PersonalData, review_tasks: set[str], tally: Tally
+    session: AsyncSession,
+    person: PersonalData,
+    review_tasks: set[str],
+    at: datetime,
+    tally: Tally,
 ) -> None:
     """Kept for the hand-off report (outcome, reason category, SLA, timings); what describes
-    the person (context snapshot, their message, sales' notes, BANT answers) is emptied."""
+    the person (context snapshot, their message, sales' notes, BANT answers) is emptied.
+
+    A task still open is closed, without an outcome: there is nobody left to call, and a note
+    typed on it afterwards would bring personal data back."""
     rows = list(
         await session.exec(
             select(SalesTask).where(
@@ -259,6 +266,8 @@ async def _tasks(
         row.message = None
         row.outcome_note = None
         row.bant = {}
+        if row.status != "closed":
+            row.status, row.closed_at = "closed", at
         session.add(row)
     tally.pseudonymised[SalesTask.__tablename__] += len(rows)
 

@@ -182,8 +182,20 @@ async def test_an_erased_prospect_takes_no_events_and_their_address_is_never_mai
 ) -> None:
     prospect = unique("zen")
     await two_journeys_with_mail_clicks_tasks_and_a_reply(api, prospect)
+    tasks = await _tasks(api, prospect, 4)
+    assert tasks is not None and any(task.status != "closed" for task in tasks)
     assert (await api.http.delete(f"/prospects/{prospect}")).status_code == 200
     mailed = len(api.mail_to(ADDRESS))
+
+    # Their tasks are closed: nobody is left to call, and a note would bring them back.
+    for task in tasks:
+        outcome = await api.http.post(
+            f"/tasks/{task.id}/outcome", json={"outcome": "contacted", "note": f"{NAME} called"}
+        )
+        assert outcome.status_code == 409, outcome.text
+        if task.status != "closed":
+            assert outcome.json()["detail"].endswith("when its prospect was erased")
+    assert await personal_data_in_tables(api.db, NAME) == {}
 
     event = await api.http.post(
         "/events", json={"id": "after-erasure", "prospect_id": prospect, "type": "email_replied"}

@@ -24,6 +24,7 @@ class Task:
     sla_breached: bool = False
     outcome: str | None = None
     outcome_reason: str | None = None
+    status: str = "open"
 
 
 def day(month: int, number: int, hour: int = 9) -> datetime:
@@ -158,3 +159,13 @@ def test_a_window_includes_since_and_excludes_until() -> None:
     assert not window.contains(day(3, 3))
     assert not window.contains(day(3, 2) - timedelta(microseconds=1))
     assert Window().contains(day(1, 1))
+
+
+def test_a_task_closed_without_anyone_acting_is_not_open_and_overdue() -> None:
+    # What the erasure of its prospect leaves: closed, no first action, past due.
+    closed = Task(day(3, 17), kind="task", due_at=day(3, 18), status="closed")
+
+    totals = report([closed])
+
+    assert (totals.sla_kept, totals.sla_breached, totals.open_overdue) == (0, 0, 0)
+    assert totals.by_outcome == {"none yet": 1}

@@ -105,6 +105,15 @@ async def start_run(stack: FaultStack, *, prospects: int, wait: str) -> Run:
     return run
 
 
+async def start_run_with_a_send_stalled_in_data(stack: FaultStack, *, prospects: int) -> Run:
+    """A run whose first e-mail the SMTP server has stored but not yet answered: a fault taken
+    now leaves the send that learns of its success unable to record it."""
+    stack.sink.stall_once("data")
+    run = await start_run(stack, prospects=prospects, wait="2s")
+    await stack.sink.wait_until_stalled(within=30)
+    return run
+
+
 def assert_complete(states: Mapping[str, JourneyState], run: Run) -> None:
     """Every journey ended by its goal, having sent its three e-mails once each and applied
     every event posted for it."""

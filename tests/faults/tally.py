@@ -91,6 +91,24 @@ class Tally:
             "duplicated": self.duplicated,
         }
 
+    def assert_nothing_lost_or_doubled(self) -> None:
+        """Every fault test's goal: zero lost, zero duplicated, and nothing sent that was not
+        due. (Asserts outside test modules are not rewritten by pytest: the message says it.)"""
+        counts = {
+            "lost": self.lost,
+            "duplicated": self.duplicated,
+            "unexpected e-mails": self.emails_unexpected,
+        }
+        assert set(counts.values()) == {0}, f"{counts}; all numbers: {self.numbers()}"
+
+    def assert_events_resent_until_accepted(self, *, refused_at_least: int) -> None:
+        """Events posted during an outage were answered 503 (send again), at least this many
+        times, and every one was accepted in the end: none refused for good, no other answer."""
+        answers = dict(self.answers)
+        assert set(answers) <= {202, 503}, f"answers {answers}"
+        assert answers.get(503, 0) >= refused_at_least, f"answers {answers}"
+        assert self.events_refused == 0, f"{self.events_refused} events refused for good"
+
     def report(self, scenario: str, record: Callable[[str, object], None]) -> None:
         """Print the numbers (pytest -s shows them) and keep them in the JUnit properties."""
         print(f"\n{scenario}:")

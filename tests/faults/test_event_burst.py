@@ -60,9 +60,7 @@ async def test_duplicated_shuffled_events_are_each_applied_once(
     tally.report(f"burst: {len(copies)} posts of {len(events)} events", record_property)
     assert len(events) == 200
     assert tally.events_posted == 200 + PROSPECTS  # and one finishing event each
-    assert tally.lost == 0
-    assert tally.duplicated == 0
-    assert tally.emails_unexpected == 0
+    tally.assert_nothing_lost_or_doubled()
     assert_complete(states, run)
     by_id = {event.id: event for event in events}
     for pid, state in states.items():

@@ -53,9 +53,7 @@ async def test_a_worker_killed_mid_send_neither_doubles_nor_loses_the_email(
     tally.report(f"worker killed at {stall}", record_property)
     assert stored_before_the_kill == (1 if stall == "data" else 0)
     assert tally.emails_expected == 4  # three e-mails and the demo task's notice
-    assert tally.lost == 0
-    assert tally.duplicated == 0
-    assert tally.emails_unexpected == 0
+    tally.assert_nothing_lost_or_doubled()
     assert_complete(states, run)
     # The first e-mail's fate as the outbox knows it; the rest went out normally.
     assert tally.outbox == outbox

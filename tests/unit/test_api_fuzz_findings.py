@@ -63,6 +63,14 @@ def _errors(response: httpx.Response) -> list[tuple[list[str | int], str]]:
     return [(error["loc"], error["msg"]) for error in response.json()["detail"]]
 
 
+def _assert_refused(response: httpx.Response, *, at: list[str | int], saying: str) -> None:
+    """A 422 with one error, at `at`, whose message says `saying`."""
+    assert response.status_code == 422, response.text
+    [(location, message)] = _errors(response)
+    assert location == at
+    assert saying in message
+
+
 # --- 500s ---------------------------------------------------------------------------------
 
 
@@ -146,10 +154,7 @@ async def test_a_duration_too_long_for_a_timedelta_is_422_naming_it(
 
     response = await client.put("/sending-policy", json=policy)
 
-    assert response.status_code == 422
-    [(location, message)] = _errors(response)
-    assert location == ["body", "frequency_cap", "per"]
-    assert "between 0 and 100 years" in message
+    _assert_refused(response, at=["body", "frequency_cap", "per"], saying="between 0 and 100 years")
 
 
 async def test_an_outcome_after_an_overflowing_duration_is_422(client: httpx.AsyncClient) -> None:
@@ -175,10 +180,7 @@ async def test_an_event_time_outside_what_utc_can_hold_is_422(
 
     response = await client.post("/events", json=event)
 
-    assert response.status_code == 422
-    [(location, message)] = _errors(response)
-    assert location == ["body"]
-    assert "falls outside the years 1 to 9999 in UTC" in message
+    _assert_refused(response, at=["body"], saying="falls outside the years 1 to 9999 in UTC")
 
 
 async def test_a_report_window_outside_what_utc_can_hold_is_422_naming_it(
@@ -186,10 +188,7 @@ async def test_a_report_window_outside_what_utc_can_hold_is_422_naming_it(
 ) -> None:
     response = await client.get("/reports/handoffs", params={"since": "0001-01-01T00:00:00+02:00"})
 
-    assert response.status_code == 422
-    [(location, message)] = _errors(response)
-    assert location == ["query", "since"]
-    assert "outside the years 1 to 9999" in message
+    _assert_refused(response, at=["query", "since"], saying="outside the years 1 to 9999")
 
 
 # --- a hang ---------------------------------------------------------------------------------
@@ -203,10 +202,7 @@ async def test_a_report_per_week_since_the_year_202_is_refused_not_computed(
         "/reports/handoffs", params={"period": "week", "since": "0202-05-06T00:00:00Z"}
     )
 
-    assert response.status_code == 422
-    [(location, message)] = _errors(response)
-    assert location == ["query", "since"]
-    assert "10 years" in message
+    _assert_refused(response, at=["query", "since"], saying="10 years")
 
 
 # --- inputs that would poison a journey ---------------------------------------------------
@@ -220,10 +216,7 @@ async def test_an_assignee_with_control_characters_is_422(
     # would have been retried for ever.
     response = await client.post("/tasks/any/reassign", json={"assignee": address})
 
-    assert response.status_code == 422
-    [(location, message)] = _errors(response)
-    assert location == ["body", "assignee"]
-    assert "control characters" in message
+    _assert_refused(response, at=["body", "assignee"], saying="control characters")
 
 
 @pytest.mark.parametrize(
@@ -241,10 +234,7 @@ async def test_a_prospect_address_the_smtp_client_refuses_is_422(
     # aiosmtplib refuses these at every attempt: the first send would be retried for ever.
     response = await client.post("/journeys/any/enrollments", json={"id": "ana", "email": address})
 
-    assert response.status_code == 422
-    [(location, message)] = _errors(response)
-    assert location == ["body", "email"]
-    assert says in message
+    _assert_refused(response, at=["body", "email"], saying=says)
 
 
 async def test_a_new_contact_address_with_control_characters_is_422(
@@ -254,10 +244,7 @@ async def test_a_new_contact_address_with_control_characters_is_422(
 
     response = await client.post("/tasks/any/outcome", json=body)
 
-    assert response.status_code == 422
-    [(location, message)] = _errors(response)
-    assert location == ["body", "new_contact"]
-    assert "control characters" in message
+    _assert_refused(response, at=["body", "new_contact"], saying="control characters")
 
 
 # --- answers the document did not describe --------------------------------------------------
@@ -270,10 +257,8 @@ async def test_a_json_body_that_is_not_utf8_is_422_like_any_malformed_json(
         "/events", content=b"nO\xff\x1e", headers={"content-type": "application/json"}
     )
 
-    assert response.status_code == 422  # was a bare 400 "There was an error parsing the body"
-    [(location, message)] = _errors(response)
-    assert location == ["body"]
-    assert "not UTF-8" in message
+    # It was a bare 400 "There was an error parsing the body".
+    _assert_refused(response, at=["body"], saying="not UTF-8")
 
 
 async def test_other_http_errors_keep_their_status_and_detail(client: httpx.AsyncClient) -> None:
@@ -290,10 +275,7 @@ async def test_an_until_in_the_past_is_422_in_the_shape_of_every_invalid_field(
         "/tasks/any/outcome", json={"outcome": "not_now", "until": "2000-01-01"}
     )
 
-    assert response.status_code == 422
-    [(location, message)] = _errors(response)
-    assert location == ["body", "until"]
-    assert "lies in the past" in message
+    _assert_refused(response, at=["body", "until"], saying="lies in the past")
 
 
 async def test_until_and_after_are_refused_together_even_when_after_is_zero(
@@ -314,10 +296,7 @@ async def test_an_invalid_api_key_request_is_422_in_the_shape_of_every_invalid_f
 
     response = await client.post("/keys", json=body)
 
-    assert response.status_code == 422
-    [(location, message)] = _errors(response)
-    assert location == ["body"]
-    assert "manager" in message
+    _assert_refused(response, at=["body"], saying="manager")
 
 
 def _answers(openapi: dict[str, Any], method: str, path: str) -> dict[str, Any]:
